@@ -1,0 +1,28 @@
+"""daskstats: statsmodels-exact generalized linear models on dask DataFrames."""
+
+from daskstats import families
+from daskstats.api import glm
+from daskstats.errors import (
+    CollinearityError,
+    ConvergenceWarning,
+    DataError,
+    DomainWarning,
+    PerfectSeparationWarning,
+)
+from daskstats.model import GLM
+from daskstats.results import GLMResults
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "glm",
+    "GLM",
+    "GLMResults",
+    "families",
+    "DataError",
+    "CollinearityError",
+    "ConvergenceWarning",
+    "DomainWarning",
+    "PerfectSeparationWarning",
+    "__version__",
+]

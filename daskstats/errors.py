@@ -1,0 +1,27 @@
+"""Exceptions and warnings raised by daskstats.
+
+Warnings reuse statsmodels' categories (``ConvergenceWarning``, ``PerfectSeparationWarning``,
+``DomainWarning``) so that existing ``warnings.filterwarnings`` calls keep working.
+"""
+
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    DomainWarning,
+    PerfectSeparationWarning,
+)
+
+__all__ = [
+    "DataError",
+    "CollinearityError",
+    "ConvergenceWarning",
+    "DomainWarning",
+    "PerfectSeparationWarning",
+]
+
+
+class DataError(ValueError):
+    """The data or the formula cannot be fitted as given; the message says how to fix it."""
+
+
+class CollinearityError(DataError):
+    """The design matrix is rank deficient; the message names the aliased columns."""

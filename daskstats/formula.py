@@ -1,0 +1,303 @@
+"""Formula → model specification learned over every partition of a dask DataFrame.
+
+The specification (:class:`ModelSpec`) wraps patsy's ``DesignInfo`` objects for the response and
+the regressors.  It is learned once, from the whole data set, so that every partition later
+gets exactly the same columns, with the same names and level order as patsy (and therefore
+statsmodels) gives on the concatenated pandas frame:
+
+* categorical factors (``C(g)``, string, bool and pandas categorical columns) see every distinct
+  value of the variables they use: those are computed by dask in one parallel pass over just
+  those columns (``drop_duplicates`` per factor), not by iterating partitions on the client;
+* numeric factors with a *stateful* transform (``center``, ``standardize``, spline bases) need
+  statistics of the whole column: for those patsy iterates over every partition (a serial pass,
+  documented as such).
+
+The learned spec is reused unchanged by ``predict``; a level unseen at fit time raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+from patsy.eval import ast_names
+
+from daskstats.errors import DataError
+
+__all__ = ["ModelSpec", "learn_spec", "build_matrices"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Frozen description of a formula's design learned from data.
+
+    Attributes
+    ----------
+    formula : str
+        The formula as given.
+    y_info, x_info : patsy.DesignInfo
+        patsy's description of the response and the regressors (levels, transforms, names).
+    variables : tuple of str
+        Columns of the data that the formula uses.
+    eval_env : patsy.EvalEnvironment
+        Namespace the formula's code is evaluated in (numpy as ``np``, the caller's names).
+    """
+
+    formula: str
+    y_info: patsy.DesignInfo
+    x_info: patsy.DesignInfo
+    variables: tuple[str, ...]
+    eval_env: patsy.EvalEnvironment
+
+    @property
+    def exog_names(self) -> list[str]:
+        """Names of the design columns, as patsy/statsmodels name them."""
+        return list(self.x_info.column_names)
+
+    @property
+    def endog_names(self) -> list[str]:
+        """Names of the response columns (two for ``successes + failures ~ ...``)."""
+        return list(self.y_info.column_names)
+
+    @property
+    def endog_name(self) -> str:
+        """Response name as statsmodels prints it in a summary."""
+        names = self.endog_names
+        return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"
+
+
+def _formula_variables(formula: str, columns: list[str], factors) -> tuple[str, ...]:
+    """Columns of the data referred to by the formula's factors (in column order)."""
+    used: set[str] = set()
+    for factor in factors:
+        code = getattr(factor, "code", None)
+        if code is None:
+            continue
+        used.update(ast_names(code))
+        # Q("odd name") refers to a column by string
+        used.update(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", code))
+    return tuple(c for c in columns if c in used)
+
+
+def _all_factors(desc: patsy.ModelDesc):
+    for term in list(desc.lhs_termlist) + list(desc.rhs_termlist):
+        yield from term.factors
+
+
+def _check_names(desc, columns, eval_env) -> None:
+    """Raise a clear error for a name in the formula that is neither a column nor defined."""
+    namespace_names: set[str] = set()
+    for ns in eval_env._namespaces:
+        namespace_names.update(ns.keys())
+    builtins = set(dir(__builtins__)) if not isinstance(__builtins__, dict) else set(__builtins__)
+    patsy_names = {"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
+                   "Treatment", "Sum", "Helmert", "Diff", "Poly", "np"}
+    for factor in _all_factors(desc):
+        code = getattr(factor, "code", None)
+        if code is None:
+            continue
+        for name in ast_names(code):
+            if name in columns or name in namespace_names or name in builtins or name in patsy_names:
+                continue
+            close = [c for c in columns if c.lower() == name.lower()]
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise DataError(
+                f"formula term {code!r} uses {name!r}, which is not a column of the data "
+                f"(columns: {', '.join(map(str, columns[:20]))}{' ...' if len(columns) > 20 else ''})."
+                f"{hint}"
+            )
+
+
+def _first_rows(data, variables: tuple[str, ...]) -> pd.DataFrame:
+    """A small pandas sample of the used columns (first non-empty rows)."""
+    head = data[list(variables)].head(200, npartitions=-1, compute=True)
+    return head
+
+
+def _evaluate_error(exc: Exception, formula: str) -> DataError:
+    msg = str(exc).strip().splitlines()
+    text = " ".join(m.strip() for m in msg if m.strip() and not set(m.strip()) <= {"^"})
+    return DataError(f"could not evaluate formula {formula!r}: {text}")
+
+
+def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec:
+    """Learn the design specification of ``formula`` over every partition of ``data``.
+
+    Parameters
+    ----------
+    formula : str
+        patsy formula ``"y ~ x1 + C(g) + np.log(x2)"``; ``successes + failures ~ ...`` (a
+        two-column response) is allowed.
+    data : dask.dataframe.DataFrame
+        The data; only the columns the formula uses are read.
+    eval_env : patsy.EvalEnvironment
+        Namespace for the formula's code.
+
+    Returns
+    -------
+    ModelSpec
+    """
+    import dask
+
+    if not isinstance(formula, str) or "~" not in formula:
+        raise DataError(
+            f"formula must be a string like 'y ~ x1 + C(g)', got {formula!r}: a formula needs "
+            "a response on the left of '~'."
+        )
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as exc:
+        raise DataError(f"could not parse formula {formula!r}: {exc}") from None
+    if not desc.lhs_termlist:
+        raise DataError(f"formula {formula!r} has no response on the left of '~'.")
+    columns = [str(c) for c in data.columns]
+    _check_names(desc, columns, eval_env)
+    variables = _formula_variables(formula, columns, _all_factors(desc))
+
+    head = _first_rows(data, variables)
+    if len(head) == 0:
+        raise DataError("the data has no rows: there is nothing to fit.")
+    try:
+        y_head, x_head = patsy.incr_dbuilders(
+            formula, lambda: iter([head]), eval_env, NA_action="drop"
+        )
+    except patsy.PatsyError as exc:
+        raise _evaluate_error(exc, formula) from None
+    except (TypeError, ValueError) as exc:
+        raise _evaluate_error(exc, formula) from None
+
+    categorical_factors = [
+        f for info in (y_head, x_head) for f, fi in info.factor_infos.items()
+        if fi.type == "categorical"
+    ]
+    stateful = [
+        f for info in (y_head, x_head) for f in info.factor_infos
+        if hasattr(f, "memorize_passes_needed") and f.memorize_passes_needed({}, eval_env) > 0
+    ]
+
+    if stateful:
+        # statistics of whole columns are needed: let patsy see every partition (serial pass)
+        sub = data[list(variables)]
+
+        def data_iter_maker():
+            for i in range(sub.npartitions):
+                yield sub.get_partition(i).compute()
+    else:
+        distinct = []
+        for factor in categorical_factors:
+            names = [c for c in variables if c in set(ast_names(factor.code))] or list(variables)
+            distinct.append(data[names].drop_duplicates())
+        distinct_frames = dask.compute(*distinct) if distinct else ()
+        pieces = [head]
+        filler = head.iloc[[0]]
+        for frame in distinct_frames:
+            if len(frame) == 0:
+                continue
+            fill = filler.loc[filler.index.repeat(len(frame))].reset_index(drop=True)
+            frame = frame.reset_index(drop=True)
+            for col in frame.columns:
+                fill[col] = frame[col].to_numpy() if not isinstance(
+                    frame[col].dtype, pd.CategoricalDtype) else frame[col].values
+            pieces.append(fill.astype(head.dtypes.to_dict()))
+        prototype = pd.concat(pieces, ignore_index=True)
+
+        def data_iter_maker():
+            yield prototype
+
+    try:
+        y_info, x_info = patsy.incr_dbuilders(formula, data_iter_maker, eval_env, NA_action="drop")
+    except (patsy.PatsyError, TypeError, ValueError) as exc:
+        raise _evaluate_error(exc, formula) from None
+
+    for factor, info in y_info.factor_infos.items():
+        if info.type == "categorical":
+            raise DataError(
+                f"the response {factor.name()!r} is not numeric (patsy would expand it into "
+                f"indicator columns {list(y_info.column_names)}). Encode it as numbers first, "
+                "e.g. 0/1 for a binary outcome: data['y'] = (data['y'] == 'yes').astype(int)."
+            )
+    return ModelSpec(formula, y_info, x_info, variables, eval_env)
+
+
+def build_matrices(
+    spec: ModelSpec, frame: pd.DataFrame, *, missing: str, with_response: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Build the response and design for one pandas partition.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The learned specification.
+    frame : pandas.DataFrame
+        One partition (it is not modified).
+    missing : {"drop", "raise"}
+        What to do with rows where a used value is missing.
+    with_response : bool
+        Build the response too (``False`` at predict time).
+
+    Returns
+    -------
+    y : ndarray of shape (n_kept, k_y) or None
+    X : ndarray of shape (n_kept, p), C-contiguous float64
+    kept : ndarray of int
+        Positions (0..len(frame)-1) of the rows that were kept.
+    """
+    local = frame.reset_index(drop=True)
+    infos = [spec.y_info, spec.x_info] if with_response else [spec.x_info]
+    na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
+    if len(local) == 0:
+        p = len(spec.x_info.column_names)
+        y = np.empty((0, len(spec.y_info.column_names))) if with_response else None
+        return y, np.empty((0, p)), np.empty(0, dtype=np.intp)
+    try:
+        mats = patsy.build_design_matrices(infos, local, NA_action=na_action,
+                                           return_type="dataframe")
+    except patsy.PatsyError as exc:
+        text = str(exc)
+        if "missing values" in text or "NA" in text and missing == "raise":
+            raise DataError(
+                "missing values found in a column the formula uses and missing='raise'; pass "
+                "missing='drop' to drop those rows as statsmodels does."
+            ) from None
+        if "observation with value" in text or "does not match any of the expected levels" in text:
+            raise DataError(
+                "a categorical value was not seen when the model was fitted: "
+                + " ".join(text.split()) + ". Only levels seen at fit time can be predicted."
+            ) from None
+        raise DataError(" ".join(text.split())) from None
+    except TypeError as exc:
+        raise DataError(
+            f"a column used by the formula has the wrong type: {exc}. Numeric terms need "
+            "numeric columns; wrap a text column in C(...) to treat it as categorical."
+        ) from None
+    x_frame = mats[-1]
+    kept = x_frame.index.to_numpy(dtype=np.intp)
+    X = np.ascontiguousarray(x_frame.to_numpy(dtype=np.float64))
+    y = np.ascontiguousarray(mats[0].to_numpy(dtype=np.float64)) if with_response else None
+    return y, X, kept
+
+
+def restricted_env(formula: str, eval_env: patsy.EvalEnvironment) -> patsy.EvalEnvironment:
+    """The caller's namespace cut down to the names the formula uses (plus numpy as ``np``).
+
+    Keeps the spec small and picklable (it travels to the workers) without the caller's
+    unrelated globals.
+    """
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as exc:
+        raise DataError(f"could not parse formula {formula!r}: {exc}") from None
+    names: set[str] = set()
+    for factor in _all_factors(desc):
+        code = getattr(factor, "code", None)
+        if code is not None:
+            names.update(ast_names(code))
+    namespace = {"np": np}
+    for ns in eval_env._namespaces:
+        for name in names:
+            if name in ns and name not in namespace:
+                namespace[name] = ns[name]
+    return patsy.EvalEnvironment([namespace], flags=eval_env.flags)

@@ -1,0 +1,263 @@
+"""Pure-numpy kernels run on one partition of the design; they return partial sums.
+
+No dask here.  A *block* is a dict of numpy arrays for one partition:
+
+``X``   (n, p) float64, C-contiguous design
+``y``   (n,) response (proportions for a two-column binomial response)
+``off`` (n,) offset + log(exposure), or None
+``fw``  (n,) frequency weights, or None;  ``vw`` (n,) variance weights, or None
+``n``   (n,) binomial trials of a two-column response, or None
+
+Each kernel returns a flat ``dict`` of partial results; :func:`add_partials` combines two
+of them (keys starting with ``max_`` take the maximum, ``min_`` the minimum, the rest add), so
+any tree of partitions can be reduced in any order.
+
+IRLS quantities follow statsmodels exactly (``GLM._fit_irls``):
+
+* weights ``w = f v n / (g'(μ)² V(μ))``,
+* working response ``z = η + g'(μ)(y − μ) − offset``,
+* deviance ``Σ f v d(y, μ)``, Pearson ``Σ f v n (y − μ)² / V(μ)``.
+
+``XᵀWX`` is accumulated over cache-sized row slices with ``dsyrk`` on ``√w · X`` (upper
+triangle only); every per-row quantity is computed on the same slice while it is in cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg.blas import dsyrk
+from statsmodels.genmod.families import Binomial, Family
+
+from daskstats import likelihood
+from daskstats.families import with_trials
+
+__all__ = [
+    "IRLSPassSpec",
+    "irls_pass",
+    "null_pass",
+    "summary_pass",
+    "loglike_pass",
+    "add_partials",
+    "symmetrize",
+    "ROWS_PER_SLICE",
+]
+
+ROWS_PER_SLICE = 8192
+
+
+def add_partials(a: dict, b: dict) -> dict:
+    """Combine two partial-result dicts (sum; ``max_*`` max; ``min_*`` min)."""
+    out = dict(a)
+    for key, value in b.items():
+        if key not in out:
+            out[key] = value
+        elif key.startswith("max_"):
+            out[key] = max(out[key], value)
+        elif key.startswith("min_"):
+            out[key] = min(out[key], value)
+        else:
+            out[key] = out[key] + value
+    return out
+
+
+def symmetrize(upper: np.ndarray) -> np.ndarray:
+    """Full symmetric matrix from an upper-triangular ``dsyrk`` result."""
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+def _ones_or(a, n):
+    return np.ones(n) if a is None else a
+
+
+@dataclass(frozen=True)
+class IRLSPassSpec:
+    """What one IRLS pass evaluates.
+
+    Attributes
+    ----------
+    family : statsmodels Family
+    params : ndarray of shape (p,) or None
+        Coefficients to evaluate at; ``None`` means statsmodels' starting values (μ from y).
+    y_mean : float
+        Unweighted mean of the response (statsmodels' ``starting_mu`` uses it).
+    null_intercept : float or None
+        Current intercept of the null (constant-only) model when it is fitted with an offset.
+    null_mean : float or None
+        Fitted constant of the null model when there is no offset (a weighted mean).
+    loglike : bool
+        Collect the decomposed log-likelihood sums (see :mod:`daskstats.likelihood`).
+    gram : bool
+        Accumulate ``XᵀWX`` and ``XᵀWz`` (False when only the deviance is needed).
+    """
+
+    family: Family
+    params: np.ndarray | None
+    y_mean: float
+    null_intercept: float | None = None
+    null_mean: float | None = None
+    loglike: bool = True
+    gram: bool = True
+
+
+def _start_mu(family: Family, y: np.ndarray, y_mean: float) -> np.ndarray:
+    # statsmodels: Family.starting_mu(y) = (y + y.mean()) / 2 on the WHOLE response, so the
+    # global mean is passed in; Binomial overrides it with (y + 0.5) / 2.
+    if isinstance(family, Binomial):
+        return family.starting_mu(y)
+    return (y + y_mean) / 2.0
+
+
+def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
+    """One IRLS pass over a partition: deviance and statistics at ``spec.params`` and the
+    weighted least-squares system for the next iterate.
+
+    Returns
+    -------
+    dict with ``xtwx`` (p, p) upper triangle, ``xtwz`` (p,), ``dev``, ``pearson``,
+    ``max_abs_resid`` and, when requested, ``ll_*`` and ``null_*`` partial sums.
+    """
+    X, y = block["X"], block["y"]
+    nrows, p = X.shape
+    family = with_trials(spec.family, block.get("n"))
+    link = family.link
+    off = block.get("off")
+    fw = _ones_or(block.get("fw"), nrows)
+    vw = _ones_or(block.get("vw"), nrows)
+    trials = block.get("n")
+    iw = fw * vw if trials is None else fw * vw * trials
+
+    out: dict = {}
+    if spec.gram:
+        gram = np.zeros((p, p), order="F")
+        xtwz = np.zeros(p)
+    mu_all = np.empty(nrows)
+    for start in range(0, nrows, ROWS_PER_SLICE):
+        rows = slice(start, min(start + ROWS_PER_SLICE, nrows))
+        Xs = X[rows]
+        ys = y[rows]
+        if spec.params is None:
+            mu = _start_mu(family, ys, spec.y_mean)
+            eta = family.predict(mu)
+        else:
+            eta = Xs @ spec.params
+            if off is not None:
+                eta += off[rows]
+            mu = family.fitted(eta)
+        mu_all[rows] = mu
+        if spec.gram:
+            deriv = link.deriv(mu)
+            w = iw[rows] / (deriv**2 * family.variance(mu))
+            z = eta + deriv * (ys - mu)
+            if off is not None:
+                z -= off[rows]
+            root = np.sqrt(w)
+            gram = dsyrk(1.0, (Xs * root[:, None]).T, beta=1.0, c=gram, overwrite_c=1)
+            xtwz += Xs.T @ (w * z)
+    if spec.gram:
+        out["xtwx"] = np.asarray(gram)
+        out["xtwz"] = xtwz
+    local_family = family if trials is None else with_trials(spec.family, trials)
+    out["dev"] = float(np.dot(fw * vw, local_family._resid_dev(y, mu_all)))
+    resid = y - mu_all
+    out["pearson"] = float(np.dot(iw, resid**2 / family.variance(mu_all)))
+    out["max_abs_resid"] = float(np.max(np.abs(resid))) if nrows else 0.0
+    if spec.loglike:
+        for key, value in likelihood.row_sums(local_family, y, mu_all, fw, vw).items():
+            out["ll_" + key] = value
+    out.update(_null_sums(block, spec, family, fw, vw, iw))
+    return out
+
+
+def _null_mu(block: dict, spec: IRLSPassSpec, family: Family) -> np.ndarray | None:
+    nrows = block["y"].shape[0]
+    if spec.null_mean is not None:
+        return np.full(nrows, spec.null_mean)
+    if spec.null_intercept is not None:
+        off = block.get("off")
+        eta0 = spec.null_intercept + (0.0 if off is None else off)
+        return family.fitted(np.broadcast_to(eta0, (nrows,)).astype(float))
+    return None
+
+
+def _null_sums(block, spec, family, fw, vw, iw) -> dict:
+    """Deviance (and IRLS sums when fitted with an offset) of the constant-only model."""
+    mu0 = _null_mu(block, spec, family)
+    if mu0 is None:
+        return {}
+    y = block["y"]
+    out = {"null_dev": float(np.dot(fw * vw, family._resid_dev(y, mu0)))}
+    if spec.null_intercept is not None:
+        deriv = family.link.deriv(mu0)
+        w0 = iw / (deriv**2 * family.variance(mu0))
+        out["null_sw"] = float(w0.sum())
+        out["null_swz"] = float(np.dot(w0, spec.null_intercept + deriv * (y - mu0)))
+    if spec.loglike:
+        for key, value in likelihood.row_sums(family, y, mu0, fw, vw).items():
+            out["null_ll_" + key] = value
+    return out
+
+
+def null_pass(block: dict, spec: IRLSPassSpec) -> dict:
+    """Null-model sums only (no design work): used when the null fit needs more iterations."""
+    nrows = block["y"].shape[0]
+    family = with_trials(spec.family, block.get("n"))
+    fw = _ones_or(block.get("fw"), nrows)
+    vw = _ones_or(block.get("vw"), nrows)
+    trials = block.get("n")
+    iw = fw * vw if trials is None else fw * vw * trials
+    return _null_sums(block, spec, family, fw, vw, iw)
+
+
+def summary_pass(block: dict) -> dict:
+    """Counts and ranges of one partition, checked before the fit starts."""
+    y = block["y"]
+    nrows = y.shape[0]
+    fw = block.get("fw")
+    vw = block.get("vw")
+    trials = block.get("n")
+    iw = _ones_or(fw, nrows) * _ones_or(vw, nrows) * _ones_or(trials, nrows)
+    out = {
+        "nobs": nrows,
+        "wnobs": float(nrows if fw is None else fw.sum()),
+        "sum_y": float(y.sum()),
+        "sum_iw": float(iw.sum()),
+        "sum_iwy": float(np.dot(iw, y)),
+        "nonfinite_X": int(nrows and np.count_nonzero(~np.isfinite(block["X"]))),
+        "nonfinite_y": int(np.count_nonzero(~np.isfinite(y))),
+        "dropped": int(block.get("dropped", 0)),
+    }
+    if nrows:
+        out["min_y"] = float(y.min())
+        out["max_y"] = float(y.max())
+        for key, arr in (("fw", fw), ("vw", vw), ("off", block.get("off"))):
+            if arr is not None:
+                out[f"min_{key}"] = float(arr.min())
+                out[f"max_{key}"] = float(arr.max())
+                out[f"nonfinite_{key}"] = int(np.count_nonzero(~np.isfinite(arr)))
+    return out
+
+
+def loglike_pass(block: dict, family: Family, params, null_mu_args: dict, scale: float) -> dict:
+    """Generic log-likelihood of the model and of the null model with statsmodels' formula.
+
+    Used for families whose likelihood does not decompose (Tweedie, Gamma with varying
+    variance weights): one extra pass at the final scale.
+    """
+    X, y = block["X"], block["y"]
+    nrows = y.shape[0]
+    family = with_trials(family, block.get("n"))
+    fw = _ones_or(block.get("fw"), nrows)
+    vw = _ones_or(block.get("vw"), nrows)
+    eta = X @ params
+    off = block.get("off")
+    if off is not None:
+        eta = eta + off
+    mu = family.fitted(eta)
+    out = {"llf": likelihood.generic_row_sums(family, y, mu, fw, vw, scale)}
+    spec = IRLSPassSpec(family, None, 0.0, loglike=False, gram=False, **null_mu_args)
+    mu0 = _null_mu(block, spec, family)
+    if mu0 is not None:
+        out["llnull"] = likelihood.generic_row_sums(family, y, mu0, fw, vw, scale)
+    return out

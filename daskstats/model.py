@@ -1,0 +1,519 @@
+"""GLM: formula → design → IRLS passes → inference → results.
+
+``GLM.from_formula(formula, data, family, ...)`` learns the design specification over every
+partition and builds (and usually persists) the design; ``fit`` runs the solver, one pass per
+iteration, then assembles :class:`~daskstats.results.GLMResults`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import patsy
+from dask.delayed import delayed
+from statsmodels.genmod.families import Binomial, links
+
+from daskstats import kernels, likelihood
+from daskstats.design import ExtraColumns, build_design
+from daskstats.errors import DataError, DomainWarning
+from daskstats.families import check_response_domain, resolve_family, scale_is_estimated
+from daskstats.formula import ModelSpec, build_matrices, learn_spec, restricted_env
+from daskstats.inference.covariance import cluster_correction, robust_kernel, sandwich
+from daskstats.passes import PassRunner, cluster_meats
+from daskstats.results import GLMResults
+from daskstats.solvers.irls import NullState, irls
+from daskstats.solvers.linalg import inverse_spd
+
+__all__ = ["GLM"]
+
+_PREFIX = "__daskstats_"
+_COV_TYPES = ("nonrobust", "HC0", "cluster")
+
+
+def _to_dask(data) -> dd.DataFrame:
+    if isinstance(data, dd.DataFrame):
+        return data
+    if isinstance(data, pd.DataFrame):
+        n = len(data)
+        nparts = max(1, min(2 * (os.cpu_count() or 1), n // 100_000 or 1))
+        return dd.from_pandas(data, npartitions=nparts, sort=False)
+    raise DataError(
+        f"data must be a dask.dataframe.DataFrame or a pandas.DataFrame, got {type(data).__name__}."
+    )
+
+
+def _attach(data, original, name: str, value, what: str):
+    """Return (data, column name) for an offset/weights/groups argument."""
+    if value is None:
+        return data, None
+    if isinstance(value, str):
+        if value not in data.columns:
+            raise DataError(f"{what}={value!r} is not a column of the data.")
+        return data, value
+    column = _PREFIX + name
+    if isinstance(value, dd.Series):
+        if isinstance(original, pd.DataFrame):
+            value = value.compute()
+        else:
+            if value.npartitions != data.npartitions:
+                raise DataError(
+                    f"{what} is a dask Series with {value.npartitions} partitions but the data has "
+                    f"{data.npartitions}; pass a column name, or a Series derived from the data."
+                )
+            return data.assign(**{column: value}), column
+    if isinstance(original, pd.DataFrame):
+        values = np.asarray(value)
+        if values.shape[0] != len(original):
+            raise DataError(
+                f"{what} has {values.shape[0]} values but the data has {len(original)} rows."
+            )
+        return data, (column, values)
+    raise DataError(
+        f"{what} must be a column name or a dask Series aligned with the data, got "
+        f"{type(value).__name__}."
+    )
+
+
+class GLM:
+    """Generalized linear model on a dask DataFrame (statsmodels' ``GLM`` semantics).
+
+    Build it with :meth:`from_formula`, then call :meth:`fit`.
+
+    Attributes
+    ----------
+    formula : str
+    family : statsmodels Family
+    spec : ModelSpec
+        Learned design specification (levels over all partitions), reused by ``predict``.
+    design : Design
+        Per-partition blocks of response, design matrix, offset and weights.
+    exog_names, endog_names : list of str
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "build a daskstats GLM with GLM.from_formula(formula, data, family=...), or call "
+            "daskstats.glm(formula, data, family=...) to fit directly."
+        )
+
+    @classmethod
+    def from_formula(
+        cls,
+        formula: str,
+        data,
+        family=None,
+        *,
+        offset=None,
+        exposure=None,
+        freq_weights=None,
+        var_weights=None,
+        missing: str = "drop",
+        groups=None,
+        persist: bool | None = None,
+        eval_env=0,
+    ) -> GLM:
+        """Specify a GLM from a patsy formula and a dask (or pandas) DataFrame.
+
+        Parameters
+        ----------
+        formula : str
+            patsy formula, e.g. ``"y ~ x1 + C(g) + np.log(x2)"``.  Formulas are Python code
+            evaluated by patsy: do not pass formulas from untrusted sources.
+        data : dask.dataframe.DataFrame or pandas.DataFrame
+            Not modified.
+        family : statsmodels Family instance, optional
+            Default Gaussian (identity link).
+        offset, exposure, freq_weights, var_weights : str or dask Series, optional
+            Column names of ``data`` or dask Series aligned with it (arrays are accepted when
+            ``data`` is pandas).  ``exposure`` is logged and requires the log link.
+        missing : {"drop", "raise"}
+            Drop rows with a missing value in any used column (statsmodels' default) or raise.
+        groups : str, list of two str, or Series, optional
+            Cluster groups for ``cov_type="cluster"`` (may also be given in ``fit``'s
+            ``cov_kwds``; they are needed when the design is built).
+        persist : bool, optional
+            Keep the design in memory (default: when it takes at most half the memory).
+        eval_env : int or patsy.EvalEnvironment
+            Where the formula's names are looked up (stack depth, as in patsy).
+        """
+        self = object.__new__(cls)
+        if missing not in ("drop", "raise"):
+            raise DataError(f"missing must be 'drop' or 'raise', got {missing!r}.")
+        self.family = resolve_family(family)
+        self.formula = formula
+        self.missing = missing
+        if isinstance(eval_env, int):
+            eval_env = patsy.EvalEnvironment.capture(eval_env + 1)
+        ddf = _to_dask(data)
+        extra_arrays = {}
+        extras = {}
+        for name, value in (
+            ("offset", offset),
+            ("exposure", exposure),
+            ("freq_weights", freq_weights),
+            ("var_weights", var_weights),
+        ):
+            ddf, col = _attach(ddf, data, name, value, name)
+            if isinstance(col, tuple):
+                extra_arrays[col[0]] = col[1]
+                col = col[0]
+            extras[name] = col
+        group_cols: tuple[str, ...] = ()
+        if groups is not None:
+            group_values = groups if isinstance(groups, (list, tuple)) else [groups]
+            if len(group_values) > 2:
+                raise DataError("cluster groups: at most two grouping columns (two-way).")
+            cols = []
+            for i, g in enumerate(group_values):
+                ddf, col = _attach(ddf, data, f"group{i}", g, "groups")
+                if isinstance(col, tuple):
+                    extra_arrays[col[0]] = col[1]
+                    col = col[0]
+                cols.append(col)
+            group_cols = tuple(cols)
+        if extra_arrays:
+            ddf = _to_dask(data.assign(**extra_arrays))
+        if exposure is not None and not isinstance(self.family.link, links.Log):
+            raise DataError(
+                "exposure can only be used with the log link; use offset=np.log(exposure) "
+                "for other links, or choose link=ds.families.links.Log()."
+            )
+        self.extras = ExtraColumns(
+            offset=extras["offset"],
+            exposure=extras["exposure"],
+            freq_weights=extras["freq_weights"],
+            var_weights=extras["var_weights"],
+            groups=group_cols,
+        )
+        if type(self.family.link) not in _allowed_links(self.family):
+            warnings.warn(
+                f"The {type(self.family.link).__name__} link function does not respect the "
+                f"domain of the {type(self.family).__name__} family.",
+                DomainWarning,
+                stacklevel=3,
+            )
+        self._group_meta = ddf._meta[list(group_cols)] if group_cols else None
+        env = restricted_env(formula, eval_env)
+        self.spec: ModelSpec = learn_spec(formula, ddf, env)
+        two_column = isinstance(self.family, Binomial) and len(self.spec.endog_names) == 2
+        if len(self.spec.endog_names) > 1 and not two_column:
+            raise DataError(
+                f"the response has {len(self.spec.endog_names)} columns "
+                f"({', '.join(self.spec.endog_names)}); 'successes + failures ~ ...' is only "
+                "valid with the Binomial family."
+            )
+        self.design = build_design(
+            ddf, self.spec, self.extras, missing=missing, two_column_binomial=two_column,
+            persist=persist,
+        )
+        self.runner = PassRunner(self.design.blocks)
+        self._summary = None
+        return self
+
+    # --- names ---------------------------------------------------------------------------
+    @property
+    def exog_names(self) -> list[str]:
+        return self.spec.exog_names
+
+    @property
+    def endog_names(self) -> str:
+        return self.spec.endog_name
+
+    @property
+    def _lengths(self) -> list[int]:
+        return self._data_summary()["lengths"]
+
+    def __repr__(self) -> str:
+        return f"<daskstats GLM {self.formula!r} {type(self.family).__name__}>"
+
+    # --- data checks (one pass, before the fit) -------------------------------------------
+    def _data_summary(self) -> dict:
+        if self._summary is None:
+            self._summary = self.runner.run(_summary_with_lengths, name="checks")
+            self._check(self._summary)
+        return self._summary
+
+    def _check(self, s: dict) -> None:
+        if s["nobs"] == 0:
+            dropped = s.get("dropped", 0)
+            raise DataError(
+                f"no rows left to fit: {dropped} rows were dropped for missing values in the "
+                "used columns (missing='drop'); check the data for NaN."
+                if dropped else "the data has no rows: there is nothing to fit."
+            )
+        if s["nonfinite_X"] or s["nonfinite_y"]:
+            raise DataError(
+                "the design or the response has infinite values (±inf), e.g. from np.log(0) or "
+                "a division by zero; remove or replace them before fitting."
+            )
+        for key, what in (("off", "offset/exposure"), ("fw", "freq_weights"),
+                          ("vw", "var_weights")):
+            if s.get(f"nonfinite_{key}"):
+                raise DataError(f"{what} has infinite values; they must be finite.")
+        if s.get("min_exposure", np.inf) <= 0:
+            raise DataError("exposure must be strictly positive (it is logged).")
+        if s.get("min_fw", 0) < 0:
+            raise DataError("freq_weights must be non-negative.")
+        if s.get("min_vw", 0) < 0:
+            raise DataError("var_weights must be non-negative.")
+        check_response_domain(self.family, s["min_y"], s["max_y"], self.spec.endog_name)
+        if s["nobs"] <= len(self.exog_names):
+            raise DataError(
+                f"{s['nobs']} rows for {len(self.exog_names)} parameters: the model needs more "
+                "rows than parameters."
+            )
+
+    # --- fitting -------------------------------------------------------------------------
+    def fit(
+        self,
+        method: str = "auto",
+        *,
+        cov_type: str = "nonrobust",
+        cov_kwds: dict | None = None,
+        use_t: bool | None = None,
+        maxiter: int = 100,
+        tol: float = 1e-8,
+        start_params=None,
+        alpha: float = 0.0,
+        L1_wt: float = 1.0,
+        verbose: bool = False,
+    ) -> GLMResults:
+        """Fit by IRLS (one pass over the data per iteration).
+
+        Parameters
+        ----------
+        method : {"auto", "irls"}
+            ``"auto"`` picks IRLS for unpenalized fits.
+        cov_type : {"nonrobust", "HC0", "cluster"}
+        cov_kwds : dict, optional
+            ``{"groups": ...}`` for ``cov_type="cluster"`` (given to ``from_formula``) and
+            ``use_correction`` / ``df_correction`` as in statsmodels.
+        use_t : bool, optional
+            Student t inference (default False, as statsmodels' GLM).
+        maxiter : int
+        tol : float
+            Convergence when the deviance changes by at most ``max(tol, 1000 ε |D|)``.
+        start_params : array_like, optional
+        alpha, L1_wt : float
+            Reserved for penalized fits (not available yet: ``alpha`` must be 0).
+        verbose : bool
+            Print one line per iteration.
+        """
+        if np.any(np.asarray(alpha) != 0):
+            raise NotImplementedError(
+                "penalized fits (alpha > 0) are not available yet; fit with alpha=0."
+            )
+        if method not in ("auto", "irls", "IRLS"):
+            raise DataError(f"method must be 'auto' or 'irls', got {method!r}.")
+        if cov_type not in _COV_TYPES:
+            raise DataError(f"cov_type must be one of {_COV_TYPES}, got {cov_type!r}.")
+        cov_kwds = dict(cov_kwds or {})
+        if cov_type == "cluster" and not self.extras.groups:
+            raise DataError(
+                "cov_type='cluster' needs the cluster groups: pass groups='column' to "
+                "ds.glm(..., cov_kwds={'groups': 'column'}) or GLM.from_formula(..., groups=...)."
+            )
+        if cov_type != "cluster" and "groups" in cov_kwds:
+            raise DataError("cov_kwds['groups'] is only used with cov_type='cluster'.")
+
+        summary = self._data_summary()
+        family = self.family
+        names = self.exog_names
+        p = len(names)
+        y_mean = summary["sum_y"] / summary["nobs"]
+        nobs = int(summary["nobs"])
+        wnobs = summary["wnobs"] if self.extras.freq_weights is not None else float(nobs)
+        df_model = p - 1
+        df_resid = wnobs - df_model - 1
+        has_offset = self.extras.offset is not None or self.extras.exposure is not None
+        var_w_const = summary.get("min_vw", 1.0) == summary.get("max_vw", 1.0)
+        decomposed = likelihood.decomposable(family, var_w_const)
+        if has_offset:
+            null = NullState(intercept=float(family.link(np.array([y_mean]))[0]), mean=None)
+        else:
+            null = NullState(intercept=None, mean=summary["sum_iwy"] / summary["sum_iw"])
+
+        def evaluate(params, null_state):
+            spec = kernels.IRLSPassSpec(family, params, y_mean, loglike=decomposed,
+                                        **null_state.as_kwargs())
+            totals = self.runner.run(kernels.irls_pass, spec, name="irls")
+            if scale_is_estimated(family):
+                totals["scale"] = totals["pearson"] / df_resid
+            return totals
+
+        def null_evaluate(null_state):
+            spec = kernels.IRLSPassSpec(family, None, y_mean, loglike=decomposed, gram=False,
+                                        **null_state.as_kwargs())
+            return self.runner.run(kernels.null_pass, spec, name="null model")
+
+        callback = _print_iteration if verbose else None
+        if start_params is not None:
+            start_params = np.asarray(start_params, dtype=float)
+            if start_params.shape != (p,):
+                raise DataError(f"start_params must have {p} values ({', '.join(names)}).")
+        result = irls(evaluate, p, names, null=null, null_evaluate=null_evaluate,
+                      start_params=start_params, maxiter=maxiter, tol=tol, callback=callback)
+
+        totals = result.totals
+        pearson = totals["pearson"]
+        scale = pearson / df_resid if scale_is_estimated(family) else 1.0
+        llf_scale = scale
+        is_linear_gaussian = type(family).__name__ == "Gaussian" and isinstance(
+            family.link, links.Identity)
+        if is_linear_gaussian:
+            llf_scale = pearson / wnobs  # concentrated log-likelihood, as statsmodels
+        var_weight = summary.get("min_vw", 1.0) if self.extras.var_weights else 1.0
+        if decomposed:
+            llf = likelihood.combine(family, _strip(totals, "ll_"), llf_scale, var_weight)
+            llnull = likelihood.combine(family, _strip(totals, "null_ll_"), scale, var_weight)
+        else:
+            ll = self.runner.run(kernels.loglike_pass, family, result.params, null.as_kwargs(),
+                                 scale, name="log-likelihood")
+            llf, llnull = ll["llf"], ll["llnull"]
+            if is_linear_gaussian:  # pragma: no cover - Gaussian always decomposes
+                raise AssertionError
+        normalized_cov = inverse_spd(kernels.symmetrize(result.bread))
+        cov, extra = self._covariance(cov_type, cov_kwds, normalized_cov, scale,
+                                      result.params, nobs, p)
+        if use_t is None:
+            use_t = False
+        return GLMResults(
+            model=self,
+            params=pd.Series(result.params, index=names),
+            normalized_cov_params=normalized_cov,
+            cov_params_default=cov,
+            scale=float(scale),
+            deviance=float(totals["dev"]),
+            pearson_chi2=float(pearson),
+            null_deviance=float(totals["null_dev"]),
+            llf=float(llf),
+            llnull=float(llnull),
+            nobs=nobs,
+            wnobs=float(wnobs),
+            df_model=float(df_model),
+            df_resid=float(df_resid),
+            converged=result.converged,
+            n_iter=result.n_iter,
+            fit_history=result.history,
+            passes=self.runner.passes,
+            pass_log=list(self.runner.log),
+            cov_type=cov_type,
+            use_t=bool(use_t),
+            cov_kwds=extra,
+            method="IRLS",
+            df_resid_inference=extra.get("df_resid_inference"),
+        )
+
+    def _covariance(self, cov_type, cov_kwds, normalized_cov, scale, params, nobs, p):
+        if cov_type == "nonrobust":
+            return normalized_cov * scale, {}
+        if cov_type == "HC0":
+            parts = self.runner.run(robust_kernel, self.family, params, scale, name="HC0")
+            bread = inverse_spd(parts["hessian"])
+            return sandwich(bread, parts["meat"]), {"description": "HC0"}
+        use_correction = cov_kwds.get("use_correction", True)
+        groups = self.extras.groups
+        sets = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
+        hessian, meats = cluster_meats(self.runner, self.family, params, scale, sets,
+                                       robust_kernel, self._group_meta)
+        bread = inverse_spd(hessian["hessian"])
+        covs, n_groups = [], []
+        for m in meats:
+            c = sandwich(bread, m["meat"])
+            if use_correction:
+                c = c * cluster_correction(m["groups"], nobs, p)
+            covs.append(c)
+            n_groups.append(m["groups"])
+        cov = covs[0] if len(covs) == 1 else covs[0] + covs[1] - covs[2]
+        extra = {"groups": groups, "use_correction": use_correction,
+                 "n_groups": n_groups[0] if len(groups) == 1 else tuple(n_groups[:2])}
+        if cov_kwds.get("df_correction", True) is not False:
+            extra["df_resid_inference"] = min(n_groups[: len(groups)]) - 1
+        return cov, extra
+
+    # --- prediction ----------------------------------------------------------------------
+    def _predict(self, params, new_data, which, offset, exposure):
+        if which not in ("mean", "linear"):
+            raise DataError(f"which must be 'mean' or 'linear', got {which!r}.")
+        family = self.family
+        if new_data is None:
+            parts = [delayed(_linear_or_mean)(b, family, params, which) for b in
+                     self.design.blocks]
+            return dd.from_delayed(parts, meta=pd.Series(dtype=float), verify_meta=False)
+        ddf = _to_dask(new_data)
+        cols = {}
+        for name, given, fitted_col in (("offset", offset, self.extras.offset),
+                                        ("exposure", exposure, self.extras.exposure)):
+            if given is None and fitted_col is not None and not fitted_col.startswith(_PREFIX):
+                if fitted_col not in ddf.columns:
+                    raise DataError(
+                        f"the model was fitted with {name}={fitted_col!r}, which new_data lacks; "
+                        f"pass {name}=... (a column name or values) to predict."
+                    )
+                given = fitted_col
+            if given is None and fitted_col is not None:
+                raise DataError(f"the model was fitted with an {name}: pass {name}=... to predict.")
+            ddf, col = _attach(ddf, new_data, name, given, name)
+            if isinstance(col, tuple):
+                ddf = _to_dask(new_data.assign(**{col[0]: col[1]}))
+                col = col[0]
+            cols[name] = col
+        spec = self.spec
+        meta = pd.Series(dtype=float, name="predicted")
+        return ddf.map_partitions(
+            _predict_partition, spec, family, params, which, cols.get("offset"),
+            cols.get("exposure"), self.missing, meta=meta,
+        )
+
+
+def _strip(totals: dict, prefix: str) -> dict:
+    return {k[len(prefix):]: v for k, v in totals.items() if k.startswith(prefix)}
+
+
+def _summary_with_lengths(block: dict) -> dict:
+    out = kernels.summary_pass(block)
+    out["lengths"] = [block["y"].shape[0]]
+    if "min_exposure" in block:
+        out["min_exposure"] = block["min_exposure"]
+    return out
+
+
+def _linear_or_mean(block, family, params, which):
+    from daskstats.families import with_trials
+
+    eta = block["X"] @ params
+    if block.get("off") is not None:
+        eta = eta + block["off"]
+    values = eta if which == "linear" else with_trials(family, block.get("n")).fitted(eta)
+    return pd.Series(values, name="predicted")
+
+
+def _predict_partition(frame, spec, family, params, which, offset_col, exposure_col, missing):
+    _, X, kept = build_matrices(spec, frame[list(spec.variables)], missing="drop",
+                                with_response=False)
+    eta = X @ params
+    if offset_col is not None:
+        eta = eta + frame[offset_col].to_numpy(dtype=float)[kept]
+    if exposure_col is not None:
+        eta = eta + np.log(frame[exposure_col].to_numpy(dtype=float)[kept])
+    values = eta if which == "linear" else family.fitted(eta)
+    out = np.full(len(frame), np.nan)
+    out[kept] = values
+    return pd.Series(out, index=frame.index, name="predicted")
+
+
+def _allowed_links(family) -> tuple:
+    return tuple(getattr(family, "safe_links", ()) or (type(family.link),))
+
+
+def _print_iteration(entry: dict) -> None:
+    print(
+        f"iteration {entry['iteration']:3d}  deviance {entry['deviance']:.10g}  "
+        f"rel. change {entry['rel_change']:.3g}  step {entry['step']:.3g}  "
+        f"{entry['seconds']:.3f} s",
+        flush=True,
+    )

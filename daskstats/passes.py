@@ -1,0 +1,123 @@
+"""The one place that builds dask graphs: run a kernel over every block and sum the results.
+
+A *pass* is one dask graph: one kernel task per partition (each reads its block once) and a
+tree of :func:`daskstats.kernels.add_partials` tasks (``split_every`` wide) that sums the partial
+results on the workers; only the final small dict travels to the client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import dask
+from dask.delayed import Delayed, delayed
+
+from daskstats.kernels import add_partials
+
+__all__ = ["PassRunner", "tree_sum"]
+
+SPLIT_EVERY = 8
+
+
+def _sum_many(*parts: dict) -> dict:
+    total = parts[0]
+    for part in parts[1:]:
+        total = add_partials(total, part)
+    return total
+
+
+def tree_sum(parts: Sequence[Delayed], split_every: int = SPLIT_EVERY) -> Delayed:
+    """Sum delayed partial-result dicts with a tree of depth ``log_split_every(len(parts))``."""
+    level = list(parts)
+    while len(level) > 1:
+        level = [
+            delayed(_sum_many)(*level[i : i + split_every])
+            for i in range(0, len(level), split_every)
+        ]
+    return level[0]
+
+
+@dataclass
+class PassRunner:
+    """Runs kernels over the blocks of a design and counts the passes made.
+
+    Attributes
+    ----------
+    blocks : list of Delayed
+        One delayed block dict per partition (persisted or streamed from the source).
+    passes : int
+        Number of passes over the data made so far.
+    log : list of (name, seconds)
+        What each pass was for and how long it took.
+    """
+
+    blocks: list
+    passes: int = 0
+    log: list = field(default_factory=list)
+
+    def run(self, kernel: Callable, *args, name: str | None = None) -> dict:
+        """Evaluate ``kernel(block, *args)`` on every block and return the summed dict."""
+        started = time.perf_counter()
+        parts = [delayed(kernel)(block, *args) for block in self.blocks]
+        (total,) = dask.compute(tree_sum(parts))
+        self.passes += 1
+        self.log.append((name or kernel.__name__, time.perf_counter() - started))
+        return total
+
+
+def _score_frame(block: dict, family, params, scale, group_columns: tuple[str, ...]):
+    import pandas as pd
+
+    from daskstats.inference.covariance import score_parts
+
+    score, _, _ = score_parts(block, family, params, scale)
+    scores = block["X"] * score[:, None]
+    frame = pd.DataFrame(scores, columns=[f"s{j}" for j in range(scores.shape[1])])
+    groups = block["groups"]
+    for col in group_columns:
+        frame[col] = groups[col].to_numpy()
+    return frame
+
+
+def _gram_of_sums(frame, n_params: int):
+    values = frame[[f"s{j}" for j in range(n_params)]].to_numpy()
+    return {"meat": values.T @ values, "groups": len(frame)}
+
+
+def cluster_meats(
+    runner: PassRunner,
+    family,
+    params,
+    scale: float,
+    group_sets: list[tuple[str, ...]],
+    robust_kernel: Callable,
+    group_meta,
+) -> tuple[dict, list[dict]]:
+    """One pass: the observed information and, per set of group columns, ``Σ_g S_g S_gᵀ``.
+
+    Group score sums are reduced by a dask dataframe ``groupby(...).sum()`` on the workers, so
+    a million distinct groups never meet in one process; only p×p matrices reach the client.
+    """
+    import dask.dataframe as dd
+    import pandas as pd
+
+    started = time.perf_counter()
+    n_params = len(params)
+    all_columns = tuple(dict.fromkeys(c for cols in group_sets for c in cols))
+    hessian = tree_sum([delayed(robust_kernel)(b, family, params, scale) for b in runner.blocks])
+    frames = [delayed(_score_frame)(b, family, params, scale, all_columns) for b in runner.blocks]
+    meta = pd.DataFrame({f"s{j}": pd.Series(dtype=float) for j in range(n_params)})
+    for col in all_columns:
+        meta[col] = group_meta[col]
+    scores = dd.from_delayed(frames, meta=meta, verify_meta=False)
+    meats = []
+    for cols in group_sets:
+        summed = scores.groupby(list(cols), sort=False).sum(split_out=max(1, len(frames) // 8))
+        parts = [delayed(_gram_of_sums)(p, n_params) for p in summed.to_delayed()]
+        meats.append(tree_sum(parts))
+    hessian, *meats = dask.compute(hessian, *meats)
+    runner.passes += 1
+    runner.log.append(("cluster covariance", time.perf_counter() - started))
+    return hessian, list(meats)

@@ -1,0 +1,265 @@
+"""Iteratively reweighted least squares, one pass over the data per iteration.
+
+The solver sees only an ``evaluate(params, null_state)`` callable: one pass that returns, at
+``params`` (``None`` = statsmodels' starting values, μ from y), the deviance and statistics there
+and the weighted least-squares system ``XᵀWX β = XᵀWz`` for the next iterate.  So iteration k
+costs exactly one pass, and the pass that shows convergence already holds everything inference
+needs (XᵀWX, Pearson χ², log-likelihood sums).
+
+The iteration is statsmodels' (``GLM._fit_irls``): same start, same weights and working
+response, so on small data both take the same path.  Additions:
+
+* step halving when the deviance rises (or is not finite) after a step;
+* convergence when ``|C_k − C_{k−1}| ≤ max(tol, 1000 ε |C_k|)`` with ``C_k = D_k / s_{k−1}``
+  (the deviance over the previous iterate's scale estimate, which is what statsmodels records): statsmodels' absolute rule, but never tighter than what
+  a chunked floating-point sum of the deviance can resolve;
+* the constant-only (null) model is fitted in the same passes when there is an offset.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import linalg
+
+from daskstats.errors import (
+    CollinearityError,
+    ConvergenceWarning,
+    DataError,
+    PerfectSeparationWarning,
+)
+from daskstats.solvers.linalg import aliased_columns, solve_spd
+
+__all__ = ["irls", "IRLSResult", "NullState", "deviance_threshold"]
+
+MAX_HALVINGS = 20
+
+
+def deviance_threshold(deviance: float, tol: float) -> float:
+    """Largest deviance change taken as convergence (absolute ``tol``, floored by fp noise)."""
+    return max(tol, 1000 * np.finfo(float).eps * abs(deviance))
+
+
+@dataclass
+class NullState:
+    """Iterate of the constant-only model fitted beside the main one (offset present)."""
+
+    intercept: float | None
+    mean: float | None
+    deviance: float = np.inf
+    converged: bool = False
+
+    def as_kwargs(self) -> dict:
+        return {"null_intercept": self.intercept, "null_mean": self.mean}
+
+
+@dataclass(frozen=True)
+class IRLSResult:
+    """What every solver returns.
+
+    Attributes
+    ----------
+    params : ndarray of shape (p,)
+    converged : bool
+    n_iter : int
+        IRLS iterations (weighted least-squares solves), statsmodels' count.
+    totals : dict
+        Summed pass results at ``params`` (deviance, Pearson χ², log-likelihood sums, null sums).
+    bread : ndarray of shape (p, p)
+        ``XᵀWX`` of the last weighted least-squares solve (statsmodels' normalized covariance
+        basis).
+    gram_at_params : ndarray of shape (p, p)
+        ``XᵀWX`` with weights at ``params``.
+    history : list of dict
+        Per pass: iteration, deviance, relative change, step length, seconds.
+    """
+
+    params: np.ndarray
+    converged: bool
+    n_iter: int
+    totals: dict
+    bread: np.ndarray
+    gram_at_params: np.ndarray
+    history: list = field(default_factory=list)
+    null: NullState | None = None
+
+
+def _solve(gram: np.ndarray, rhs: np.ndarray, names: list[str]) -> np.ndarray:
+    try:
+        return solve_spd(gram, rhs)
+    except (linalg.LinAlgError, ValueError):
+        pass
+    if not np.all(np.isfinite(gram)) or not np.all(np.isfinite(rhs)):
+        raise DataError(
+            "the weighted least-squares system is not finite (overflow in the working weights); "
+            "check for extreme values in the data, or rescale the columns."
+        )
+    raise _collinearity_error(gram, names)
+
+
+def _collinearity_error(gram: np.ndarray, names: list[str]) -> CollinearityError:
+    aliased = aliased_columns(gram)
+    parts = []
+    for j, combo in aliased.items():
+        if not combo:
+            parts.append(f"{names[j]!r} is zero on every used row")
+        else:
+            terms = " + ".join(f"{c:.6g}*{names[k]!r}" for k, c in combo.items())
+            parts.append(f"{names[j]!r} = {terms}")
+    detail = "; ".join(parts) if parts else "the weighted Gram matrix is singular"
+    return CollinearityError(
+        f"the design matrix is rank deficient (collinear columns): {detail}. "
+        "Remove the aliased terms from the formula (e.g. a constant column beside the "
+        "intercept, or a dummy for every level plus an intercept)."
+    )
+
+
+def irls(
+    evaluate: Callable[[np.ndarray | None, NullState | None], dict],
+    n_params: int,
+    names: list[str],
+    *,
+    null: NullState | None = None,
+    null_evaluate: Callable[[NullState], dict] | None = None,
+    start_params: np.ndarray | None = None,
+    maxiter: int = 100,
+    tol: float = 1e-8,
+    callback: Callable[[dict], None] | None = None,
+) -> IRLSResult:
+    """Fit by IRLS.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(params, null_state)`` runs one pass and returns summed partial results with
+        keys ``xtwx``, ``xtwz``, ``dev``, ``pearson``, ``max_abs_resid`` (+ ``null_*``).
+    n_params : int
+    names : list of str
+        Column names, for error messages.
+    null : NullState, optional
+        Null model fitted alongside (``intercept`` set when an offset is present).
+    null_evaluate : callable, optional
+        Pass over the data for the null model only, used if it converges after the main fit.
+    start_params : ndarray, optional
+        Start from these coefficients instead of μ from y.
+    maxiter : int
+    tol : float
+        See :func:`deviance_threshold`.
+    callback : callable, optional
+        Called with each history record (for ``verbose`` output).
+    """
+    history: list[dict] = []
+    clock = time.perf_counter()
+
+    def record(iteration, totals, previous_dev, step):
+        nonlocal clock
+        now = time.perf_counter()
+        dev = totals["dev"]
+        rel = abs(dev - previous_dev) / max(abs(dev), 1e-300) if np.isfinite(previous_dev) else np.nan
+        entry = {"iteration": iteration, "deviance": dev, "rel_change": rel, "step": step,
+                 "seconds": now - clock}
+        clock = now
+        history.append(entry)
+        if callback is not None:
+            callback(entry)
+
+    def update_null(totals):
+        if null is None or null.converged:
+            return
+        if "null_dev" not in totals:
+            return
+        dev0 = totals["null_dev"]
+        if null.intercept is None:  # constant mean: nothing to iterate
+            null.deviance, null.converged = dev0, True
+            return
+        if abs(dev0 - null.deviance) <= deviance_threshold(dev0, tol):
+            null.deviance, null.converged = dev0, True
+            return
+        null.deviance = dev0
+        null.intercept = totals["null_swz"] / totals["null_sw"]
+
+    params = None if start_params is None else np.asarray(start_params, dtype=float)
+    totals = evaluate(params, null)
+    if not np.isfinite(totals["dev"]):
+        raise DataError(
+            "the deviance at the starting values is not finite; check the response against "
+            "the family's domain and the start_params."
+        )
+    record(0, totals, np.nan, np.nan)
+    null_totals = totals
+    update_null(totals)
+
+    converged = False
+    n_iter = 0
+    crit_prev = totals["dev"] / totals.get("scale", 1.0)
+    bread = totals["xtwx"]
+    for n_iter in range(1, maxiter + 1):
+        previous_params, previous_totals = params, totals
+        bread = previous_totals["xtwx"]
+        full_step = _solve(bread, previous_totals["xtwz"], names)
+        proposal, step = full_step, 1.0
+        totals = evaluate(proposal, null)
+        halvings = 0
+        dev_prev = previous_totals["dev"]
+        while previous_params is not None and halvings < MAX_HALVINGS and (
+            not np.isfinite(totals["dev"])
+            or totals["dev"] - dev_prev > deviance_threshold(dev_prev, tol)
+        ):
+            step /= 2
+            halvings += 1
+            proposal = previous_params + step * (full_step - previous_params)
+            totals = evaluate(proposal, null)
+        if not np.isfinite(totals["dev"]):
+            raise DataError(
+                f"the deviance became non-finite at iteration {n_iter} and step halving did not "
+                "recover; the model may be unsuitable for the data (check the link and the "
+                "response's range)."
+            )
+        params = proposal
+        record(n_iter, totals, dev_prev, step)
+        null_totals = totals
+        update_null(totals)
+        if totals["max_abs_resid"] <= 1e-8:
+            warnings.warn(
+                "Perfect separation or prediction detected, parameter may not be identified "
+                f"(iteration {n_iter}); stopping.",
+                PerfectSeparationWarning,
+                stacklevel=3,
+            )
+            break
+        # statsmodels records each deviance divided by the scale of the PREVIOUS iterate
+        crit = totals["dev"] / previous_totals.get("scale", 1.0)
+        if abs(crit - crit_prev) <= deviance_threshold(crit, tol):
+            converged = True
+            break
+        crit_prev = crit
+
+    if not converged and n_iter >= maxiter:
+        warnings.warn(
+            f"IRLS did not converge in {maxiter} iterations (maxiter={maxiter}); the last "
+            f"relative deviance change was {history[-1]['rel_change']:.3g}. Increase maxiter or "
+            "check the model.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+    while null is not None and not null.converged and null_evaluate is not None:
+        null_totals = null_evaluate(null)
+        update_null(null_totals)
+    if null is not None and null_totals is not totals:
+        totals = {**totals, **{k: v for k, v in null_totals.items() if k.startswith("null_")}}
+
+    return IRLSResult(
+        params=params if params is not None else np.zeros(n_params),
+        converged=converged,
+        n_iter=n_iter,
+        totals=totals,
+        bread=bread,
+        gram_at_params=totals.get("xtwx"),
+        history=history,
+        null=null,
+    )
