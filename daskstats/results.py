@@ -251,14 +251,16 @@ def _block_rows(block: dict, family, params, what: str) -> np.ndarray:
     vw = 1.0 if block.get("vw") is None else block["vw"]
     if what == "mu":
         return mu
+    trials = 1.0 if block.get("n") is None else block["n"]
+    # statsmodels scales residuals of a two-column binomial response by the trials
     if what == "response":
-        return y - mu
+        return trials * (y - mu)
     if what == "pearson":
-        return (y - mu) * np.sqrt(vw) / np.sqrt(family.variance(mu))
+        return np.sqrt(trials) * (y - mu) * np.sqrt(vw) / np.sqrt(family.variance(mu))
     if what == "deviance":
         return family.resid_dev(y, mu, var_weights=vw, scale=1.0)
     if what == "working":
-        return (y - mu) * family.link.deriv(mu)
+        return trials * trials * (y - mu) * family.link.deriv(mu)
     raise ValueError(what)
 
 

@@ -9,7 +9,8 @@ needs (XᵀWX, Pearson χ², log-likelihood sums).
 The iteration is statsmodels' (``GLM._fit_irls``): same start, same weights and working
 response, so on small data both take the same path.  Additions:
 
-* step halving when the deviance rises (or is not finite) after a step;
+* step halving when the deviance rises (or is not finite) after a step; when ten halvings
+  find no lower deviance the full step is taken (statsmodels' plain iteration);
 * convergence when ``|C_k − C_{k−1}| ≤ max(tol, 1000 ε |C_k|)`` with ``C_k = D_k / s_{k−1}``
   (the deviance over the previous iterate's scale estimate, which is what statsmodels records): statsmodels' absolute rule, but never tighter than what
   a chunked floating-point sum of the deviance can resolve;
@@ -36,7 +37,7 @@ from daskstats.solvers.linalg import aliased_columns, solve_spd
 
 __all__ = ["irls", "IRLSResult", "NullState", "deviance_threshold"]
 
-MAX_HALVINGS = 20
+MAX_HALVINGS = 10
 
 
 def deviance_threshold(deviance: float, tol: float) -> float:
@@ -213,6 +214,13 @@ def irls(
             halvings += 1
             proposal = previous_params + step * (full_step - previous_params)
             totals = evaluate(proposal, null)
+            if halvings == MAX_HALVINGS and not (
+                np.isfinite(totals["dev"]) and totals["dev"] < dev_prev
+            ):
+                # no shorter step lowers the deviance: the IRLS direction is not a descent
+                # direction here (e.g. a clipped mean); take the full step as statsmodels does
+                proposal, step = full_step, 1.0
+                totals = evaluate(proposal, null)
         if not np.isfinite(totals["dev"]):
             raise DataError(
                 f"the deviance became non-finite at iteration {n_iter} and step halving did not "
