@@ -18,7 +18,8 @@ The learned spec is reused unchanged by ``predict``; a level unseen at fit time 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,11 +52,26 @@ class ModelSpec:
     x_info: patsy.DesignInfo
     variables: tuple[str, ...]
     eval_env: patsy.EvalEnvironment
+    token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
+
+    def __dask_tokenize__(self) -> str:
+        return self.token
 
     @property
     def exog_names(self) -> list[str]:
         """Names of the design columns, as patsy/statsmodels name them."""
         return list(self.x_info.column_names)
+
+    @property
+    def x_variables(self) -> tuple[str, ...]:
+        """Columns the right-hand side uses (what ``predict`` needs in new data)."""
+        used: set[str] = set()
+        for factor in self.x_info.factor_infos:
+            code = getattr(factor, "code", None)
+            if code is not None:
+                used.update(ast_names(code))
+                used.update(re.findall(r"Q\(\s*['\"](.+?)['\"]\s*\)", code))
+        return tuple(c for c in self.variables if c in used)
 
     @property
     def endog_names(self) -> list[str]:
@@ -111,16 +127,52 @@ def _check_names(desc, columns, eval_env) -> None:
             )
 
 
+def patsy_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A view of ``frame`` that patsy understands.
+
+    dask stores text as pyarrow-backed strings, and comparisons on them give pyarrow booleans;
+    patsy (like statsmodels on a pandas frame) expects numpy dtypes, so those columns become
+    object/bool/float columns.  Nothing else is touched and the input is not modified.
+    """
+    converted = {}
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.ArrowDtype) or isinstance(dtype, pd.StringDtype):
+            col = frame[name]
+            kind = getattr(dtype, "kind", "O")
+            if kind == "b" and not col.isna().any():
+                converted[name] = col.to_numpy(dtype=bool)
+            elif kind in "iuf":
+                converted[name] = col.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                converted[name] = col.astype(object).where(col.notna(), None).to_numpy()
+    if not converted:
+        return frame
+    out = frame.copy(deep=False)
+    for name, values in converted.items():
+        out[name] = values
+    return out
+
+
 def _first_rows(data, variables: tuple[str, ...]) -> pd.DataFrame:
     """A small pandas sample of the used columns (first non-empty rows)."""
-    head = data[list(variables)].head(200, npartitions=-1, compute=True)
-    return head
+    return patsy_frame(data[list(variables)].head(200, npartitions=-1, compute=True))
 
 
-def _evaluate_error(exc: Exception, formula: str) -> DataError:
+def _evaluate_error(exc: Exception, formula: str, head: pd.DataFrame | None = None) -> DataError:
     msg = str(exc).strip().splitlines()
     text = " ".join(m.strip() for m in msg if m.strip() and not set(m.strip()) <= {"^"})
-    return DataError(f"could not evaluate formula {formula!r}: {text}")
+    hint = ""
+    if head is not None and "TypeError" in text or isinstance(exc, TypeError):
+        text_columns = [
+            c for c in (head.columns if head is not None else [])
+            if not pd.api.types.is_numeric_dtype(head[c]) and not pd.api.types.is_bool_dtype(head[c])
+        ]
+        if text_columns:
+            hint = (
+                f" Column(s) {', '.join(map(repr, text_columns))} are not numeric: wrap them in "
+                "C(...) to use them as categorical, or convert them to numbers."
+            )
+    return DataError(f"could not evaluate formula {formula!r}: {text}.{hint}")
 
 
 def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec:
@@ -164,10 +216,8 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
         y_head, x_head = patsy.incr_dbuilders(
             formula, lambda: iter([head]), eval_env, NA_action="drop"
         )
-    except patsy.PatsyError as exc:
-        raise _evaluate_error(exc, formula) from None
-    except (TypeError, ValueError) as exc:
-        raise _evaluate_error(exc, formula) from None
+    except (patsy.PatsyError, TypeError, ValueError) as exc:
+        raise _evaluate_error(exc, formula, head) from None
 
     categorical_factors = [
         f for info in (y_head, x_head) for f, fi in info.factor_infos.items()
@@ -184,7 +234,7 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
 
         def data_iter_maker():
             for i in range(sub.npartitions):
-                yield sub.get_partition(i).compute()
+                yield patsy_frame(sub.get_partition(i).compute())
     else:
         distinct = []
         for factor in categorical_factors:
@@ -196,6 +246,7 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
         for frame in distinct_frames:
             if len(frame) == 0:
                 continue
+            frame = patsy_frame(frame)
             fill = filler.loc[filler.index.repeat(len(frame))].reset_index(drop=True)
             frame = frame.reset_index(drop=True)
             for col in frame.columns:
@@ -245,7 +296,7 @@ def build_matrices(
     kept : ndarray of int
         Positions (0..len(frame)-1) of the rows that were kept.
     """
-    local = frame.reset_index(drop=True)
+    local = patsy_frame(frame.reset_index(drop=True))
     infos = [spec.y_info, spec.x_info] if with_response else [spec.x_info]
     na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
     if len(local) == 0:

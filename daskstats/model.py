@@ -463,6 +463,12 @@ class GLM:
                 col = col[0]
             cols[name] = col
         spec = self.spec
+        missing_cols = [c for c in spec.x_variables if c not in ddf.columns]
+        if missing_cols:
+            raise DataError(
+                f"new_data lacks the column(s) {', '.join(map(repr, missing_cols))} that the "
+                "formula uses."
+            )
         meta = pd.Series(dtype=float, name="predicted")
         return ddf.map_partitions(
             _predict_partition, spec, family, params, which, cols.get("offset"),
@@ -493,7 +499,7 @@ def _linear_or_mean(block, family, params, which):
 
 
 def _predict_partition(frame, spec, family, params, which, offset_col, exposure_col, missing):
-    _, X, kept = build_matrices(spec, frame[list(spec.variables)], missing="drop",
+    _, X, kept = build_matrices(spec, frame[list(spec.x_variables)], missing="drop",
                                 with_response=False)
     eta = X @ params
     if offset_col is not None:

@@ -53,6 +53,8 @@ def assert_matches_statsmodels(ours, theirs, params_rtol=1e-6, bse_rtol=1e-5, st
     assert list(ours.params.index) == list(theirs.params.index)
     assert_close(ours.params, theirs.params, params_rtol, "params")
     assert_close(ours.bse, theirs.bse, bse_rtol, "bse")
+    scale = np.sqrt(np.outer(theirs.bse, theirs.bse))  # compare correlations, off-diagonals too
+    assert_close(ours.cov_params() / scale, theirs.cov_params() / scale, bse_rtol, "cov_params")
     for name in ("deviance", "llf", "aic", "pearson_chi2", "scale", "null_deviance", "llnull",
                  "bic"):
         assert_close(getattr(ours, name), getattr(theirs, name), stat_rtol, name)

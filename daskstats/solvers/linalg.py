@@ -59,7 +59,8 @@ def solve_spd(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """Solve ``gram @ x = rhs`` for a symmetric positive definite ``gram`` (scaled Cholesky)."""
     scaled, d = _scaled(gram)
     factor = linalg.cho_factor(scaled, lower=False, check_finite=True)
-    return d * linalg.cho_solve(factor, d * rhs)
+    row_scale = d if rhs.ndim == 1 else d[:, None]
+    return row_scale * linalg.cho_solve(factor, row_scale * rhs)
 
 
 def inverse_spd(gram: np.ndarray) -> np.ndarray:
