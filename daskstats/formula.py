@@ -45,6 +45,12 @@ class ModelSpec:
         Columns of the data that the formula uses.
     eval_env : patsy.EvalEnvironment
         Namespace the formula's code is evaluated in (numpy as ``np``, the caller's names).
+    prototype : pandas.DataFrame
+        A few rows holding every categorical level: patsy learns the same specification from
+        it again when the spec is unpickled on a worker (patsy objects cannot be pickled).
+    transforms : dict
+        State of stateful transforms (``center``, ``standardize``, splines) learned from the
+        whole data, restored after re-learning from ``prototype``.
     """
 
     formula: str
@@ -52,10 +58,20 @@ class ModelSpec:
     x_info: patsy.DesignInfo
     variables: tuple[str, ...]
     eval_env: patsy.EvalEnvironment
+    prototype: pd.DataFrame | None = None
+    transforms: dict = field(default_factory=dict)
     token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
     def __dask_tokenize__(self) -> str:
         return self.token
+
+    def __reduce__(self):
+        namespace = dict(self.eval_env._namespaces[0]) if self.eval_env._namespaces else {}
+        return (
+            _rebuild_spec,
+            (self.formula, self.prototype, namespace, self.eval_env.flags, self.transforms,
+             self.variables, self.token),
+        )
 
     @property
     def exog_names(self) -> list[str]:
@@ -83,6 +99,38 @@ class ModelSpec:
         """Response name as statsmodels prints it in a summary."""
         names = self.endog_names
         return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"
+
+
+_REBUILT: dict[str, ModelSpec] = {}
+
+
+def _transform_states(infos) -> dict:
+    """``{(factor code, transform name): attributes}`` of every stateful transform."""
+    states = {}
+    for info in infos:
+        for factor, factor_info in info.factor_infos.items():
+            for name, transform in (factor_info.state or {}).get("transforms", {}).items():
+                states[(factor.code, name)] = dict(vars(transform))
+    return states
+
+
+def _rebuild_spec(formula, prototype, namespace, flags, transforms, variables, token):
+    """Unpickle a :class:`ModelSpec`: re-learn it from its prototype rows (cached per process)."""
+    cached = _REBUILT.get(token)
+    if cached is not None:
+        return cached
+    eval_env = patsy.EvalEnvironment([namespace], flags=flags)
+    y_info, x_info = patsy.incr_dbuilders(formula, lambda: iter([prototype]), eval_env,
+                                          NA_action="drop")
+    for info in (y_info, x_info):
+        for factor, factor_info in info.factor_infos.items():
+            for name, transform in (factor_info.state or {}).get("transforms", {}).items():
+                saved = transforms.get((factor.code, name))
+                if saved is not None:
+                    transform.__dict__.update(saved)
+    spec = ModelSpec(formula, y_info, x_info, variables, eval_env, prototype, transforms, token)
+    _REBUILT[token] = spec
+    return spec
 
 
 def _formula_variables(formula: str, columns: list[str], factors) -> tuple[str, ...]:
@@ -207,6 +255,7 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
         raise DataError(f"formula {formula!r} has no response on the left of '~'.")
     columns = [str(c) for c in data.columns]
     _check_names(desc, columns, eval_env)
+    eval_env = restricted_env(formula, eval_env)
     variables = _formula_variables(formula, columns, _all_factors(desc))
 
     head = _first_rows(data, variables)
@@ -228,6 +277,25 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
         if hasattr(f, "memorize_passes_needed") and f.memorize_passes_needed({}, eval_env) > 0
     ]
 
+    distinct = []
+    for factor in categorical_factors:
+        names = [c for c in variables if c in set(ast_names(factor.code))] or list(variables)
+        distinct.append(data[names].drop_duplicates())
+    distinct_frames = dask.compute(*distinct) if distinct else ()
+    pieces = [head]
+    filler = head.iloc[[0]]
+    for frame in distinct_frames:
+        if len(frame) == 0:
+            continue
+        frame = patsy_frame(frame)
+        fill = filler.loc[filler.index.repeat(len(frame))].reset_index(drop=True)
+        frame = frame.reset_index(drop=True)
+        for col in frame.columns:
+            fill[col] = frame[col].to_numpy() if not isinstance(
+                frame[col].dtype, pd.CategoricalDtype) else frame[col].values
+        pieces.append(fill.astype(head.dtypes.to_dict()))
+    prototype = pd.concat(pieces, ignore_index=True)
+
     if stateful:
         # statistics of whole columns are needed: let patsy see every partition (serial pass)
         sub = data[list(variables)]
@@ -236,24 +304,6 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
             for i in range(sub.npartitions):
                 yield patsy_frame(sub.get_partition(i).compute())
     else:
-        distinct = []
-        for factor in categorical_factors:
-            names = [c for c in variables if c in set(ast_names(factor.code))] or list(variables)
-            distinct.append(data[names].drop_duplicates())
-        distinct_frames = dask.compute(*distinct) if distinct else ()
-        pieces = [head]
-        filler = head.iloc[[0]]
-        for frame in distinct_frames:
-            if len(frame) == 0:
-                continue
-            frame = patsy_frame(frame)
-            fill = filler.loc[filler.index.repeat(len(frame))].reset_index(drop=True)
-            frame = frame.reset_index(drop=True)
-            for col in frame.columns:
-                fill[col] = frame[col].to_numpy() if not isinstance(
-                    frame[col].dtype, pd.CategoricalDtype) else frame[col].values
-            pieces.append(fill.astype(head.dtypes.to_dict()))
-        prototype = pd.concat(pieces, ignore_index=True)
 
         def data_iter_maker():
             yield prototype
@@ -270,7 +320,8 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
                 f"indicator columns {list(y_info.column_names)}). Encode it as numbers first, "
                 "e.g. 0/1 for a binary outcome: data['y'] = (data['y'] == 'yes').astype(int)."
             )
-    return ModelSpec(formula, y_info, x_info, variables, eval_env)
+    transforms = _transform_states((y_info, x_info)) if stateful else {}
+    return ModelSpec(formula, y_info, x_info, variables, eval_env, prototype, transforms)
 
 
 def build_matrices(

@@ -21,7 +21,7 @@ from daskstats import kernels, likelihood
 from daskstats.design import ExtraColumns, build_design
 from daskstats.errors import DataError, DomainWarning
 from daskstats.families import check_response_domain, resolve_family, scale_is_estimated
-from daskstats.formula import ModelSpec, build_matrices, learn_spec, restricted_env
+from daskstats.formula import ModelSpec, build_matrices, learn_spec
 from daskstats.inference.covariance import cluster_correction, robust_kernel, sandwich
 from daskstats.passes import PassRunner, cluster_meats
 from daskstats.results import GLMResults
@@ -197,8 +197,7 @@ class GLM:
                 stacklevel=3,
             )
         self._group_meta = ddf._meta[list(group_cols)] if group_cols else None
-        env = restricted_env(formula, eval_env)
-        self.spec: ModelSpec = learn_spec(formula, ddf, env)
+        self.spec: ModelSpec = learn_spec(formula, ddf, eval_env)
         two_column = isinstance(self.family, Binomial) and len(self.spec.endog_names) == 2
         if len(self.spec.endog_names) > 1 and not two_column:
             raise DataError(
@@ -250,12 +249,12 @@ class GLM:
                 "the design or the response has infinite values (±inf), e.g. from np.log(0) or "
                 "a division by zero; remove or replace them before fitting."
             )
+        if s.get("min_exposure", np.inf) <= 0:
+            raise DataError("exposure must be strictly positive (it is logged).")
         for key, what in (("off", "offset/exposure"), ("fw", "freq_weights"),
                           ("vw", "var_weights")):
             if s.get(f"nonfinite_{key}"):
                 raise DataError(f"{what} has infinite values; they must be finite.")
-        if s.get("min_exposure", np.inf) <= 0:
-            raise DataError("exposure must be strictly positive (it is logged).")
         if s.get("min_fw", 0) < 0:
             raise DataError("freq_weights must be non-negative.")
         if s.get("min_vw", 0) < 0:

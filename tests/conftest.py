@@ -13,8 +13,6 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-# the threaded scheduler with two workers, as on the target machine
-dask.config.set(scheduler="threads", num_workers=2)
 
 
 def irregular_divisions(n: int, parts: int = 7) -> list[int]:

@@ -1,0 +1,72 @@
+"""The same fit on one partition, on many irregular partitions and on a distributed
+LocalCluster with two worker processes gives the same answer (rtol 1e-9)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from cases import CASES, dataset
+from conftest import to_dask
+
+import daskstats as ds
+
+distributed = pytest.importorskip("distributed")
+
+CHOSEN = ["poisson-log-fair-interaction-weights", "binomial-logit-star98", "tweedie-log-fair",
+          "gamma-log-scotland-varweights", "negbin-log-fair-exposure"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _fit(case, data, layout, **kw):
+    return ds.glm(case.formula, to_dask(data, layout), family=case.family(), **case.options, **kw)
+
+
+def _same(a, b, rtol=1e-9):
+    np.testing.assert_allclose(a.params, b.params, rtol=rtol)
+    np.testing.assert_allclose(a.bse, b.bse, rtol=rtol)
+    for name in ("deviance", "llf", "pearson_chi2", "null_deviance", "llnull", "scale"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=rtol, err_msg=name)
+
+
+@pytest.mark.parametrize("case_id", CHOSEN)
+def test_layouts_and_cluster_agree(client, case_id):
+    case = next(c for c in CASES if c.id == case_id)
+    data = dataset(case.data)
+    with _threaded():
+        one = _fit(case, data, "one")
+        many = _fit(case, data, "irregular")
+    on_cluster = _fit(case, data, "irregular")
+    _same(one, many)
+    _same(one, on_cluster)
+    assert on_cluster.model.design.persisted
+
+
+def test_cluster_covariance_on_workers(client):
+    data = dataset("fair")
+    f = "affairs ~ rate_marriage + age + C(religious)"
+    with _threaded():
+        local = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson(), cov_type="cluster",
+                       cov_kwds={"groups": "grp"})
+    remote = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson(), cov_type="cluster",
+                    cov_kwds={"groups": "grp"})
+    np.testing.assert_allclose(local.bse, remote.bse, rtol=1e-9)
+
+
+def _threaded():
+    import dask
+
+    # the local threaded scheduler even while a Client exists (tasks-based shuffles only)
+    return dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"})
