@@ -68,7 +68,7 @@ def block_from_frame(
     n_rows = len(frame)
     values = {key: _as_float(frame[col], _WHAT[key]) for key, col in extras.numeric().items()}
     bad = np.zeros(n_rows, dtype=bool)
-    for key, arr in values.items():
+    for arr in values.values():
         bad |= np.isnan(arr)
     for col in extras.groups:
         bad |= frame[col].isna().to_numpy()
@@ -112,8 +112,9 @@ def block_from_frame(
     if "exp" in kept_values:
         block["min_exposure"] = float(kept_values["exp"].min()) if len(kept) else np.inf
     if extras.groups:
-        block["groups"] = frame.iloc[kept if positions is None else np.searchsorted(
-            positions, kept)][list(extras.groups)].reset_index(drop=True)
+        block["groups"] = frame.iloc[
+            kept if positions is None else np.searchsorted(positions, kept)
+        ][list(extras.groups)].reset_index(drop=True)
     return block
 
 
@@ -184,8 +185,11 @@ def build_design(
     persist: bool | None,
 ) -> Design:
     """Build (and persist when it fits in memory, or when asked) the design blocks."""
-    columns = list(dict.fromkeys(list(spec.variables) + [c for c in extras.numeric().values()]
-                                 + list(extras.groups)))
+    columns = list(
+        dict.fromkeys(
+            list(spec.variables) + [c for c in extras.numeric().values()] + list(extras.groups)
+        )
+    )
     frame = data[columns]
     blocks = [
         delayed(block_from_frame)(part, spec, extras, missing, two_column_binomial)

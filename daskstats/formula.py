@@ -69,8 +69,15 @@ class ModelSpec:
         namespace = dict(self.eval_env._namespaces[0]) if self.eval_env._namespaces else {}
         return (
             _rebuild_spec,
-            (self.formula, self.prototype, namespace, self.eval_env.flags, self.transforms,
-             self.variables, self.token),
+            (
+                self.formula,
+                self.prototype,
+                namespace,
+                self.eval_env.flags,
+                self.transforms,
+                self.variables,
+                self.token,
+            ),
         )
 
     @property
@@ -120,8 +127,9 @@ def _rebuild_spec(formula, prototype, namespace, flags, transforms, variables, t
     if cached is not None:
         return cached
     eval_env = patsy.EvalEnvironment([namespace], flags=flags)
-    y_info, x_info = patsy.incr_dbuilders(formula, lambda: iter([prototype]), eval_env,
-                                          NA_action="drop")
+    y_info, x_info = patsy.incr_dbuilders(
+        formula, lambda: iter([prototype]), eval_env, NA_action="drop"
+    )
     for info in (y_info, x_info):
         for factor, factor_info in info.factor_infos.items():
             for name, transform in (factor_info.state or {}).get("transforms", {}).items():
@@ -157,21 +165,42 @@ def _check_names(desc, columns, eval_env) -> None:
     for ns in eval_env._namespaces:
         namespace_names.update(ns.keys())
     builtins = set(dir(__builtins__)) if not isinstance(__builtins__, dict) else set(__builtins__)
-    patsy_names = {"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
-                   "Treatment", "Sum", "Helmert", "Diff", "Poly", "np"}
+    patsy_names = {
+        "C",
+        "I",
+        "Q",
+        "center",
+        "standardize",
+        "scale",
+        "bs",
+        "cr",
+        "cc",
+        "te",
+        "Treatment",
+        "Sum",
+        "Helmert",
+        "Diff",
+        "Poly",
+        "np",
+    }
     for factor in _all_factors(desc):
         code = getattr(factor, "code", None)
         if code is None:
             continue
         for name in ast_names(code):
-            if name in columns or name in namespace_names or name in builtins or name in patsy_names:
+            if (
+                name in columns
+                or name in namespace_names
+                or name in builtins
+                or name in patsy_names
+            ):
                 continue
             close = [c for c in columns if c.lower() == name.lower()]
+            shown = ", ".join(map(str, columns[:20])) + (" ..." if len(columns) > 20 else "")
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise DataError(
                 f"formula term {code!r} uses {name!r}, which is not a column of the data "
-                f"(columns: {', '.join(map(str, columns[:20]))}{' ...' if len(columns) > 20 else ''})."
-                f"{hint}"
+                f"(columns: {shown}).{hint}"
             )
 
 
@@ -212,8 +241,10 @@ def _evaluate_error(exc: Exception, formula: str, head: pd.DataFrame | None = No
     hint = ""
     if head is not None and "TypeError" in text or isinstance(exc, TypeError):
         text_columns = [
-            c for c in (head.columns if head is not None else [])
-            if not pd.api.types.is_numeric_dtype(head[c]) and not pd.api.types.is_bool_dtype(head[c])
+            c
+            for c in (head.columns if head is not None else [])
+            if not pd.api.types.is_numeric_dtype(head[c])
+            and not pd.api.types.is_bool_dtype(head[c])
         ]
         if text_columns:
             hint = (
@@ -269,11 +300,15 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
         raise _evaluate_error(exc, formula, head) from None
 
     categorical_factors = [
-        f for info in (y_head, x_head) for f, fi in info.factor_infos.items()
+        f
+        for info in (y_head, x_head)
+        for f, fi in info.factor_infos.items()
         if fi.type == "categorical"
     ]
     stateful = [
-        f for info in (y_head, x_head) for f in info.factor_infos
+        f
+        for info in (y_head, x_head)
+        for f in info.factor_infos
         if hasattr(f, "memorize_passes_needed") and f.memorize_passes_needed({}, eval_env) > 0
     ]
 
@@ -291,8 +326,11 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
         fill = filler.loc[filler.index.repeat(len(frame))].reset_index(drop=True)
         frame = frame.reset_index(drop=True)
         for col in frame.columns:
-            fill[col] = frame[col].to_numpy() if not isinstance(
-                frame[col].dtype, pd.CategoricalDtype) else frame[col].values
+            fill[col] = (
+                frame[col].to_numpy()
+                if not isinstance(frame[col].dtype, pd.CategoricalDtype)
+                else frame[col].values
+            )
         pieces.append(fill.astype(head.dtypes.to_dict()))
     prototype = pd.concat(pieces, ignore_index=True)
 
@@ -355,8 +393,9 @@ def build_matrices(
         y = np.empty((0, len(spec.y_info.column_names))) if with_response else None
         return y, np.empty((0, p)), np.empty(0, dtype=np.intp)
     try:
-        mats = patsy.build_design_matrices(infos, local, NA_action=na_action,
-                                           return_type="dataframe")
+        mats = patsy.build_design_matrices(
+            infos, local, NA_action=na_action, return_type="dataframe"
+        )
     except patsy.PatsyError as exc:
         text = str(exc)
         if "missing values" in text or "NA" in text and missing == "raise":
@@ -367,7 +406,8 @@ def build_matrices(
         if "observation with value" in text or "does not match any of the expected levels" in text:
             raise DataError(
                 "a categorical value was not seen when the model was fitted: "
-                + " ".join(text.split()) + ". Only levels seen at fit time can be predicted."
+                + " ".join(text.split())
+                + ". Only levels seen at fit time can be predicted."
             ) from None
         raise DataError(" ".join(text.split())) from None
     except TypeError as exc:

@@ -206,7 +206,11 @@ class GLM:
                 "valid with the Binomial family."
             )
         self.design = build_design(
-            ddf, self.spec, self.extras, missing=missing, two_column_binomial=two_column,
+            ddf,
+            self.spec,
+            self.extras,
+            missing=missing,
+            two_column_binomial=two_column,
             persist=persist,
         )
         self.runner = PassRunner(self.design.blocks)
@@ -242,7 +246,8 @@ class GLM:
             raise DataError(
                 f"no rows left to fit: {dropped} rows were dropped for missing values in the "
                 "used columns (missing='drop'); check the data for NaN."
-                if dropped else "the data has no rows: there is nothing to fit."
+                if dropped
+                else "the data has no rows: there is nothing to fit."
             )
         if s["nonfinite_X"] or s["nonfinite_y"]:
             raise DataError(
@@ -251,8 +256,11 @@ class GLM:
             )
         if s.get("min_exposure", np.inf) <= 0:
             raise DataError("exposure must be strictly positive (it is logged).")
-        for key, what in (("off", "offset/exposure"), ("fw", "freq_weights"),
-                          ("vw", "var_weights")):
+        for key, what in (
+            ("off", "offset/exposure"),
+            ("fw", "freq_weights"),
+            ("vw", "var_weights"),
+        ):
             if s.get(f"nonfinite_{key}"):
                 raise DataError(f"{what} has infinite values; they must be finite.")
         if s.get("min_fw", 0) < 0:
@@ -337,16 +345,18 @@ class GLM:
             null = NullState(intercept=None, mean=summary["sum_iwy"] / summary["sum_iw"])
 
         def evaluate(params, null_state):
-            spec = kernels.IRLSPassSpec(family, params, y_mean, loglike=decomposed,
-                                        **null_state.as_kwargs())
+            spec = kernels.IRLSPassSpec(
+                family, params, y_mean, loglike=decomposed, **null_state.as_kwargs()
+            )
             totals = self.runner.run(kernels.irls_pass, spec, name="irls")
             if scale_is_estimated(family):
                 totals["scale"] = totals["pearson"] / df_resid
             return totals
 
         def null_evaluate(null_state):
-            spec = kernels.IRLSPassSpec(family, None, y_mean, loglike=decomposed, gram=False,
-                                        **null_state.as_kwargs())
+            spec = kernels.IRLSPassSpec(
+                family, None, y_mean, loglike=decomposed, gram=False, **null_state.as_kwargs()
+            )
             return self.runner.run(kernels.null_pass, spec, name="null model")
 
         callback = _print_iteration if verbose else None
@@ -354,15 +364,25 @@ class GLM:
             start_params = np.asarray(start_params, dtype=float)
             if start_params.shape != (p,):
                 raise DataError(f"start_params must have {p} values ({', '.join(names)}).")
-        result = irls(evaluate, p, names, null=null, null_evaluate=null_evaluate,
-                      start_params=start_params, maxiter=maxiter, tol=tol, callback=callback)
+        result = irls(
+            evaluate,
+            p,
+            names,
+            null=null,
+            null_evaluate=null_evaluate,
+            start_params=start_params,
+            maxiter=maxiter,
+            tol=tol,
+            callback=callback,
+        )
 
         totals = result.totals
         pearson = totals["pearson"]
         scale = pearson / df_resid if scale_is_estimated(family) else 1.0
         llf_scale = scale
         is_linear_gaussian = type(family).__name__ == "Gaussian" and isinstance(
-            family.link, links.Identity)
+            family.link, links.Identity
+        )
         if is_linear_gaussian:
             llf_scale = pearson / wnobs  # concentrated log-likelihood, as statsmodels
         var_weight = summary.get("min_vw", 1.0) if self.extras.var_weights else 1.0
@@ -370,14 +390,21 @@ class GLM:
             llf = likelihood.combine(family, _strip(totals, "ll_"), llf_scale, var_weight)
             llnull = likelihood.combine(family, _strip(totals, "null_ll_"), scale, var_weight)
         else:
-            ll = self.runner.run(kernels.loglike_pass, family, result.params, null.as_kwargs(),
-                                 scale, name="log-likelihood")
+            ll = self.runner.run(
+                kernels.loglike_pass,
+                family,
+                result.params,
+                null.as_kwargs(),
+                scale,
+                name="log-likelihood",
+            )
             llf, llnull = ll["llf"], ll["llnull"]
             if is_linear_gaussian:  # pragma: no cover - Gaussian always decomposes
                 raise AssertionError
         normalized_cov = inverse_spd(kernels.symmetrize(result.bread))
-        cov, extra = self._covariance(cov_type, cov_kwds, normalized_cov, scale,
-                                      result.params, nobs, p)
+        cov, extra = self._covariance(
+            cov_type, cov_kwds, normalized_cov, scale, result.params, nobs, p
+        )
         if use_t is None:
             use_t = False
         return GLMResults(
@@ -417,8 +444,9 @@ class GLM:
         use_correction = cov_kwds.get("use_correction", True)
         groups = self.extras.groups
         sets = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
-        hessian, meats = cluster_meats(self.runner, self.family, params, scale, sets,
-                                       robust_kernel, self._group_meta)
+        hessian, meats = cluster_meats(
+            self.runner, self.family, params, scale, sets, robust_kernel, self._group_meta
+        )
         bread = inverse_spd(hessian["hessian"])
         covs, n_groups = [], []
         for m in meats:
@@ -428,8 +456,11 @@ class GLM:
             covs.append(c)
             n_groups.append(m["groups"])
         cov = covs[0] if len(covs) == 1 else covs[0] + covs[1] - covs[2]
-        extra = {"groups": groups, "use_correction": use_correction,
-                 "n_groups": n_groups[0] if len(groups) == 1 else tuple(n_groups[:2])}
+        extra = {
+            "groups": groups,
+            "use_correction": use_correction,
+            "n_groups": n_groups[0] if len(groups) == 1 else tuple(n_groups[:2]),
+        }
         if cov_kwds.get("df_correction", True) is not False:
             extra["df_resid_inference"] = min(n_groups[: len(groups)]) - 1
         return cov, extra
@@ -440,13 +471,14 @@ class GLM:
             raise DataError(f"which must be 'mean' or 'linear', got {which!r}.")
         family = self.family
         if new_data is None:
-            parts = [delayed(_linear_or_mean)(b, family, params, which) for b in
-                     self.design.blocks]
+            parts = [delayed(_linear_or_mean)(b, family, params, which) for b in self.design.blocks]
             return dd.from_delayed(parts, meta=pd.Series(dtype=float), verify_meta=False)
         ddf = _to_dask(new_data)
         cols = {}
-        for name, given, fitted_col in (("offset", offset, self.extras.offset),
-                                        ("exposure", exposure, self.extras.exposure)):
+        for name, given, fitted_col in (
+            ("offset", offset, self.extras.offset),
+            ("exposure", exposure, self.extras.exposure),
+        ):
             if given is None and fitted_col is not None and not fitted_col.startswith(_PREFIX):
                 if fitted_col not in ddf.columns:
                     raise DataError(
@@ -470,13 +502,20 @@ class GLM:
             )
         meta = pd.Series(dtype=float, name="predicted")
         return ddf.map_partitions(
-            _predict_partition, spec, family, params, which, cols.get("offset"),
-            cols.get("exposure"), self.missing, meta=meta,
+            _predict_partition,
+            spec,
+            family,
+            params,
+            which,
+            cols.get("offset"),
+            cols.get("exposure"),
+            self.missing,
+            meta=meta,
         )
 
 
 def _strip(totals: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in totals.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
 
 
 def _summary_with_lengths(block: dict) -> dict:
@@ -498,8 +537,9 @@ def _linear_or_mean(block, family, params, which):
 
 
 def _predict_partition(frame, spec, family, params, which, offset_col, exposure_col, missing):
-    _, X, kept = build_matrices(spec, frame[list(spec.x_variables)], missing="drop",
-                                with_response=False)
+    _, X, kept = build_matrices(
+        spec, frame[list(spec.x_variables)], missing="drop", with_response=False
+    )
     eta = X @ params
     if offset_col is not None:
         eta = eta + frame[offset_col].to_numpy(dtype=float)[kept]

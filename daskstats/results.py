@@ -235,8 +235,8 @@ class GLMResults:
 
     def __repr__(self) -> str:
         return (
-            f"<daskstats GLMResults: {type(self.family).__name__}({type(self.family.link).__name__})"
-            f", nobs={self.nobs}, params={len(self.params)}, deviance={self.deviance:.6g}>"
+            f"<daskstats GLMResults: {type(self.family).__name__}"
+            f"({type(self.family.link).__name__}), nobs={self.nobs}, params={len(self.params)}, deviance={self.deviance:.6g}>"
         )
 
 
@@ -262,5 +262,3 @@ def _block_rows(block: dict, family, params, what: str) -> np.ndarray:
     if what == "working":
         return trials * trials * (y - mu) * family.link.deriv(mu)
     raise ValueError(what)
-
-

@@ -14,7 +14,6 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 
-
 def irregular_divisions(n: int, parts: int = 7) -> list[int]:
     """Deterministic, uneven partition boundaries (sizes differ by up to ~5x)."""
     weights = np.array([1, 5, 2, 3, 1, 4, 2, 6, 1, 3][:parts], dtype=float)
@@ -32,8 +31,9 @@ def to_dask(frame: pd.DataFrame, layout: str) -> dd.DataFrame:
     if layout == "irregular":
         bounds = irregular_divisions(len(frame), parts=min(7, max(1, len(frame) // 3)))
         pieces = [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        return dd.from_delayed([dask.delayed(p) for p in pieces], meta=frame.iloc[:0],
-                               verify_meta=False)
+        return dd.from_delayed(
+            [dask.delayed(p) for p in pieces], meta=frame.iloc[:0], verify_meta=False
+        )
     raise ValueError(layout)
 
 
@@ -53,8 +53,16 @@ def assert_matches_statsmodels(ours, theirs, params_rtol=1e-6, bse_rtol=1e-5, st
     assert_close(ours.bse, theirs.bse, bse_rtol, "bse")
     scale = np.sqrt(np.outer(theirs.bse, theirs.bse))  # compare correlations, off-diagonals too
     assert_close(ours.cov_params() / scale, theirs.cov_params() / scale, bse_rtol, "cov_params")
-    for name in ("deviance", "llf", "aic", "pearson_chi2", "scale", "null_deviance", "llnull",
-                 "bic"):
+    for name in (
+        "deviance",
+        "llf",
+        "aic",
+        "pearson_chi2",
+        "scale",
+        "null_deviance",
+        "llnull",
+        "bic",
+    ):
         assert_close(getattr(ours, name), getattr(theirs, name), stat_rtol, name)
     assert ours.nobs == theirs.nobs
     assert ours.df_model == theirs.df_model

@@ -67,22 +67,29 @@ def test_cluster_with_use_t_uses_groups_minus_one_degrees_of_freedom():
     theirs = smf.glm(f, data, family=fam()).fit(
         cov_type="cluster", cov_kwds={"groups": data["grp"]}, use_t=True
     )
-    ours = ds.glm(f, to_dask(data, "irregular"), fam(), cov_type="cluster",
-                  cov_kwds={"groups": "grp"}, use_t=True)
+    ours = ds.glm(
+        f,
+        to_dask(data, "irregular"),
+        fam(),
+        cov_type="cluster",
+        cov_kwds={"groups": "grp"},
+        use_t=True,
+    )
     assert_close(ours.pvalues, theirs.pvalues, 1e-6, "pvalues")
     assert_close(ours.conf_int(), theirs.conf_int(), 1e-6, "conf_int")
 
 
 def test_cluster_groups_as_dask_series_and_string_labels():
     data = dataset("fair")
-    data["label"] = np.array(["g%d" % (i % 11) for i in range(len(data))], dtype=object)
+    data["label"] = np.array([f"g{i % 11}" for i in range(len(data))], dtype=object)
     f = "affairs ~ rate_marriage + age"
     theirs = smf.glm(f, data, family=ds.families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": data["label"]}
     )
     ddf = to_dask(data, "irregular")
-    ours = ds.glm(f, ddf, ds.families.Poisson(), cov_type="cluster",
-                  cov_kwds={"groups": ddf["label"]})
+    ours = ds.glm(
+        f, ddf, ds.families.Poisson(), cov_type="cluster", cov_kwds={"groups": ddf["label"]}
+    )
     assert_close(ours.bse, theirs.bse, 1e-6, "bse")
 
 

@@ -14,16 +14,22 @@ import daskstats as ds
 
 distributed = pytest.importorskip("distributed")
 
-CHOSEN = ["poisson-log-fair-interaction-weights", "binomial-logit-star98", "tweedie-log-fair",
-          "gamma-log-scotland-varweights", "negbin-log-fair-exposure"]
+CHOSEN = [
+    "poisson-log-fair-interaction-weights",
+    "binomial-logit-star98",
+    "tweedie-log-fair",
+    "gamma-log-scotland-varweights",
+    "negbin-log-fair-exposure",
+]
 
 
 @pytest.fixture(scope="module")
 def client():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = distributed.Client(cluster)
     yield client
     client.close()
@@ -58,10 +64,20 @@ def test_cluster_covariance_on_workers(client):
     data = dataset("fair")
     f = "affairs ~ rate_marriage + age + C(religious)"
     with _threaded():
-        local = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson(), cov_type="cluster",
-                       cov_kwds={"groups": "grp"})
-    remote = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson(), cov_type="cluster",
-                    cov_kwds={"groups": "grp"})
+        local = ds.glm(
+            f,
+            to_dask(data, "irregular"),
+            ds.families.Poisson(),
+            cov_type="cluster",
+            cov_kwds={"groups": "grp"},
+        )
+    remote = ds.glm(
+        f,
+        to_dask(data, "irregular"),
+        ds.families.Poisson(),
+        cov_type="cluster",
+        cov_kwds={"groups": "grp"},
+    )
     np.testing.assert_allclose(local.bse, remote.bse, rtol=1e-9)
 
 

@@ -16,12 +16,14 @@ import daskstats as ds
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     n = 300
-    return pd.DataFrame({
-        "y": rng.poisson(2, n).astype(float),
-        "x": rng.normal(size=n),
-        "z": rng.normal(size=n),
-        "s": rng.choice(["a", "b", "c"], n),
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.poisson(2, n).astype(float),
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "s": rng.choice(["a", "b", "c"], n),
+        }
+    )
 
 
 @pytest.fixture
@@ -109,8 +111,7 @@ def test_convergence_warning_is_statsmodels_category(ddf):
 def test_missing_raise(frame):
     data = frame.assign(x=frame.x.where(frame.x > -2))
     with pytest.raises(ds.DataError, match="missing='raise'"):
-        ds.glm("y ~ x", dd.from_pandas(data, npartitions=3), ds.families.Poisson(),
-               missing="raise")
+        ds.glm("y ~ x", dd.from_pandas(data, npartitions=3), ds.families.Poisson(), missing="raise")
 
 
 def test_missing_drop_counts_used_rows(frame):
@@ -144,9 +145,14 @@ def test_family_class_instead_of_instance(ddf):
         ds.glm("y ~ x", ddf, ds.families.Poisson)
 
 
-@pytest.mark.parametrize("formula,match", [("y ~ x +", "could not parse"),
-                                            ("y", "needs a response"),
-                                            ("y + x ~ z", "only valid with the Binomial")])
+@pytest.mark.parametrize(
+    "formula,match",
+    [
+        ("y ~ x +", "could not parse"),
+        ("y", "needs a response"),
+        ("y + x ~ z", "only valid with the Binomial"),
+    ],
+)
 def test_bad_formulas(ddf, formula, match):
     with pytest.raises(ds.DataError, match=match):
         ds.glm(formula, ddf, ds.families.Poisson())

@@ -21,15 +21,17 @@ def frame() -> pd.DataFrame:
     n = 600
     g = rng.choice(["north", "south", "east"], n).astype(object)
     g[-3:] = "west"  # a level that only the last partition holds
-    return pd.DataFrame({
-        "y": rng.poisson(3, n).astype(float),
-        "x1": rng.normal(size=n),
-        "x2": rng.uniform(1, 5, size=n),
-        "g": g,
-        "k": rng.integers(0, 4, n),
-        "flag": rng.random(n) > 0.5,
-        "odd name": rng.normal(size=n),
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.poisson(3, n).astype(float),
+            "x1": rng.normal(size=n),
+            "x2": rng.uniform(1, 5, size=n),
+            "g": g,
+            "k": rng.integers(0, 4, n),
+            "flag": rng.random(n) > 0.5,
+            "odd name": rng.normal(size=n),
+        }
+    )
 
 
 def _parts(frame, sizes):
@@ -75,8 +77,11 @@ def test_predict_reuses_the_learned_spec(frame):
     theirs = smf.glm("y ~ x1 + C(g) + np.log(x2)", frame, family=ds.families.Poisson()).fit()
     new = frame.iloc[:7].copy()  # holds only some of the levels
     np.testing.assert_allclose(res.predict(new).compute(), theirs.predict(new), rtol=1e-8)
-    np.testing.assert_allclose(res.predict(dd.from_pandas(new, npartitions=2), which="linear")
-                               .compute(), theirs.predict(new, which="linear"), rtol=1e-8)
+    np.testing.assert_allclose(
+        res.predict(dd.from_pandas(new, npartitions=2), which="linear").compute(),
+        theirs.predict(new, which="linear"),
+        rtol=1e-8,
+    )
 
 
 def test_predict_missing_rows_give_nan_and_keep_index(frame):
@@ -91,11 +96,13 @@ def test_predict_offset_column_is_required_in_new_data(frame):
     res = ds.glm("y ~ x1", frame.assign(o=0.2), ds.families.Poisson(), offset="o")
     with pytest.raises(ds.DataError, match="offset='o'"):
         res.predict(frame[["x1"]]).compute()
-    theirs = smf.glm("y ~ x1", frame, family=ds.families.Poisson(),
-                     offset=np.full(len(frame), 0.2)).fit()
+    theirs = smf.glm(
+        "y ~ x1", frame, family=ds.families.Poisson(), offset=np.full(len(frame), 0.2)
+    ).fit()
     got = res.predict(frame[["x1"]].assign(o=0.2)).compute()
-    np.testing.assert_allclose(got, theirs.predict(frame, offset=np.full(len(frame), 0.2)),
-                               rtol=1e-8)
+    np.testing.assert_allclose(
+        got, theirs.predict(frame, offset=np.full(len(frame), 0.2)), rtol=1e-8
+    )
 
 
 def test_two_column_binomial_response(frame):
@@ -129,8 +136,11 @@ def test_spec_survives_pickling_for_workers(frame):
 
     from daskstats.formula import _REBUILT, build_matrices
 
-    spec = learn_spec("y ~ center(x1) + C(g) + standardize(x2) + np.log(x2)",
-                      _parts(frame, [300, 300]), patsy.EvalEnvironment.capture())
+    spec = learn_spec(
+        "y ~ center(x1) + C(g) + standardize(x2) + np.log(x2)",
+        _parts(frame, [300, 300]),
+        patsy.EvalEnvironment.capture(),
+    )
     before = build_matrices(spec, frame, missing="drop")[1]
     _REBUILT.clear()
     again = pickle.loads(cloudpickle.dumps(spec))

@@ -38,19 +38,40 @@ def test_matches_statsmodels(case, layout):
     assert_matches_statsmodels(ours, theirs)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.id in {
-    "poisson-log-fair-interaction-weights", "binomial-logit-star98", "gamma-log-scotland-varweights",
-    "tweedie-log-fair"}], ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for c in CASES
+        if c.id
+        in {
+            "poisson-log-fair-interaction-weights",
+            "binomial-logit-star98",
+            "gamma-log-scotland-varweights",
+            "tweedie-log-fair",
+        }
+    ],
+    ids=lambda c: c.id,
+)
 def test_residuals_and_predictions_match_statsmodels(case):
     data = dataset(case.data)
     theirs = _statsmodels_fit(case, data)
     ours = ds.glm(case.formula, to_dask(data, "irregular"), family=case.family(), **case.options)
     for name in ("mu", "resid_response", "resid_pearson", "resid_deviance", "resid_working"):
-        np.testing.assert_allclose(getattr(ours, name).compute(), np.asarray(getattr(theirs, name)),
-                                   rtol=1e-6, atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(ours, name).compute(),
+            np.asarray(getattr(theirs, name)),
+            rtol=1e-6,
+            atol=1e-10,
+            err_msg=name,
+        )
     np.testing.assert_allclose(ours.fittedvalues.compute(), theirs.fittedvalues, rtol=1e-6)
-    np.testing.assert_allclose(ours.predict(which="linear").compute().to_numpy(),
-                               theirs.predict(which="linear"), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(
+        ours.predict(which="linear").compute().to_numpy(),
+        theirs.predict(which="linear"),
+        rtol=1e-6,
+        atol=1e-10,
+    )
 
 
 def test_summary_has_statsmodels_layout_and_values():

@@ -12,8 +12,9 @@ response, so on small data both take the same path.  Additions:
 * step halving when the deviance rises (or is not finite) after a step; when ten halvings
   find no lower deviance the full step is taken (statsmodels' plain iteration);
 * convergence when ``|C_k − C_{k−1}| ≤ max(tol, 1000 ε |C_k|)`` with ``C_k = D_k / s_{k−1}``
-  (the deviance over the previous iterate's scale estimate, which is what statsmodels records): statsmodels' absolute rule, but never tighter than what
-  a chunked floating-point sum of the deviance can resolve;
+  (the deviance over the previous iterate's scale estimate, which is what statsmodels
+  records): statsmodels' absolute rule, but never tighter than what a chunked floating-point
+  sum of the deviance can resolve;
 * the constant-only (null) model is fitted in the same passes when there is an offset.
 """
 
@@ -160,9 +161,16 @@ def irls(
         nonlocal clock
         now = time.perf_counter()
         dev = totals["dev"]
-        rel = abs(dev - previous_dev) / max(abs(dev), 1e-300) if np.isfinite(previous_dev) else np.nan
-        entry = {"iteration": iteration, "deviance": dev, "rel_change": rel, "step": step,
-                 "seconds": now - clock}
+        rel = (
+            abs(dev - previous_dev) / max(abs(dev), 1e-300) if np.isfinite(previous_dev) else np.nan
+        )
+        entry = {
+            "iteration": iteration,
+            "deviance": dev,
+            "rel_change": rel,
+            "step": step,
+            "seconds": now - clock,
+        }
         clock = now
         history.append(entry)
         if callback is not None:
@@ -206,9 +214,13 @@ def irls(
         totals = evaluate(proposal, null)
         halvings = 0
         dev_prev = previous_totals["dev"]
-        while previous_params is not None and halvings < MAX_HALVINGS and (
-            not np.isfinite(totals["dev"])
-            or totals["dev"] - dev_prev > deviance_threshold(dev_prev, tol)
+        while (
+            previous_params is not None
+            and halvings < MAX_HALVINGS
+            and (
+                not np.isfinite(totals["dev"])
+                or totals["dev"] - dev_prev > deviance_threshold(dev_prev, tol)
+            )
         ):
             step /= 2
             halvings += 1
