@@ -234,9 +234,10 @@ class GLMResults:
         return self.summary().as_html()
 
     def __repr__(self) -> str:
+        family = f"{type(self.family).__name__}({type(self.family.link).__name__})"
         return (
-            f"<daskstats GLMResults: {type(self.family).__name__}"
-            f"({type(self.family.link).__name__}), nobs={self.nobs}, params={len(self.params)}, deviance={self.deviance:.6g}>"
+            f"<daskstats GLMResults: {family}, nobs={self.nobs}, "
+            f"params={len(self.params)}, deviance={self.deviance:.6g}>"
         )
 
 
