@@ -1,0 +1,84 @@
+"""The command line: demo (the README's main job), fit, and clean failures (exit status 2)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+
+from daskstats.cli import main
+
+
+def test_demo_prints_summary_and_statsmodels_comparison(capsys):
+    assert main(["demo", "--rows", "5000"]) == 0
+    out = capsys.readouterr().out
+    assert "Generalized Linear Model Regression Results" in out
+    assert "Comparison with statsmodels" in out
+    ratio = float(out.split("max |params difference| / |params|:")[1].split()[0])
+    assert ratio < 1e-6
+
+
+@pytest.fixture
+def parquet_path(tmp_path):
+    frame = sm.datasets.fair.load_pandas().data
+    path = tmp_path / "fair.parquet"
+    frame.to_parquet(path)
+    return path, frame
+
+
+def test_fit_json_matches_statsmodels(parquet_path, tmp_path):
+    path, frame = parquet_path
+    out = tmp_path / "res.json"
+    code = main(
+        [
+            "fit",
+            str(path),
+            "affairs ~ rate_marriage + age",
+            "--family",
+            "poisson",
+            "--exposure",
+            "yrs_married",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == 0
+    got = json.loads(out.read_text())
+    ref = smf.glm(
+        "affairs ~ rate_marriage + age",
+        frame,
+        family=sm.families.Poisson(),
+        exposure=frame["yrs_married"],
+    ).fit()
+    np.testing.assert_allclose(list(got["params"].values()), ref.params, rtol=1e-6)
+    assert got["llf"] == pytest.approx(ref.llf, rel=1e-6)
+
+
+def test_fit_csv_text(parquet_path, tmp_path, capsys):
+    _, frame = parquet_path
+    csv = tmp_path / "fair.csv"
+    frame.to_csv(csv, index=False)
+    assert main(["fit", str(csv), "affairs ~ age", "--family", "tweedie", "--link", "log"]) == 0
+    assert "Tweedie" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        (["fit", "/nonexistent.parquet", "y ~ x"], "cannot read"),
+        (["fit", "{path}", "nope ~ age", "--family", "poisson"], "not a column"),
+        (["fit", "{path}", "affairs ~ age", "--family", "gamma"], "non-positive"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(parquet_path, capsys, args, match):
+    path, _ = parquet_path
+    args = [a.format(path=path) for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("daskstats: error:") and match in err
+    assert len(err.splitlines()) == 1
