@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -86,12 +88,15 @@ class Prepared:
         Shown in the table (tolerances, subsampling, load time, ...).
     comparable : bool
         Whether the coefficients come from the same rows as daskstats' fit.
+    close : callable, optional
+        Releases the converted data (e.g. unpersists Spark's cached frame).
     """
 
     fit: Callable[[], np.ndarray]
     scale: float = 1.0
     note: str = ""
     comparable: bool = True
+    close: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -171,9 +176,7 @@ def _prepare_glum(case: Case, options: Options) -> Prepared:
         if not case.levels:
             return np.concatenate([[model.intercept_], model.coef_])
         coefs = dict(zip(model.feature_names_, model.coef_, strict=True))
-        renamed = {
-            (f"C(g)[T.{k[2:-1]}]" if k.startswith("g[") else k): v for k, v in coefs.items()
-        }
+        renamed = {(f"C(g)[T.{k[2:-1]}]" if k.startswith("g[") else k): v for k, v in coefs.items()}
         return np.array([model.intercept_] + [renamed[n] for n in case.names[1:]])
 
     return Prepared(fit, note=note)
@@ -226,14 +229,17 @@ _SPARK: dict = {}
 
 def _spark_session(options: Options):
     if "session" not in _SPARK:
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
         from pyspark.sql import SparkSession
 
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         started = time.perf_counter()
         session = (
             SparkSession.builder.master("local[2]")
             .appName("daskstats-bench")
             .config("spark.driver.memory", options.spark_memory)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.shuffle.partitions", str(options.partitions))
             .getOrCreate()
@@ -295,7 +301,7 @@ def _prepare_spark(case: Case, options: Options) -> Prepared:
         f"local[2], IRLS tol 1e-8; excluded: load {load:.1f}s, "
         f"session start {_SPARK['startup']:.1f}s"
     )
-    return Prepared(fit, note=note)
+    return Prepared(fit, note=note, close=sdf.unpersist)
 
 
 def _spark_family(case: Case) -> tuple[str, str]:

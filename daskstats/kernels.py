@@ -32,6 +32,7 @@ from statsmodels.genmod.families import Binomial, Family
 
 from daskstats import likelihood
 from daskstats.families import with_trials
+from daskstats.rowops import rows_for
 
 __all__ = [
     "IRLSPassSpec",
@@ -88,6 +89,8 @@ class IRLSPassSpec:
         Fitted constant of the null model when there is no offset (a weighted mean).
     loglike : bool
         Collect the decomposed log-likelihood sums (see :mod:`daskstats.likelihood`).
+    null_loglike : bool
+        Collect them for the null model too (when it is evaluated).
     gram : bool
         Accumulate ``XᵀWX`` and ``XᵀWz`` (False when only the deviance is needed).
     """
@@ -99,6 +102,7 @@ class IRLSPassSpec:
     null_mean: float | None = None
     loglike: bool = True
     gram: bool = True
+    null_loglike: bool = True
 
 
 def _start_mu(family: Family, y: np.ndarray, y_mean: float) -> np.ndarray:
@@ -113,6 +117,10 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
     """One IRLS pass over a partition: deviance and statistics at ``spec.params`` and the
     weighted least-squares system for the next iterate.
 
+    Every per-row quantity is computed on the same cache-sized slice of rows as its share of
+    ``XᵀWX``; the log-likelihood and null-model sums (needed once or twice per fit) only when
+    requested.
+
     Returns
     -------
     dict with ``xtwx`` (p, p) upper triangle, ``xtwz`` (p,), ``dev``, ``pearson``,
@@ -120,51 +128,50 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
     """
     X, y = block["X"], block["y"]
     nrows, p = X.shape
-    family = with_trials(spec.family, block.get("n"))
-    link = family.link
+    trials = block.get("n")
+    family = with_trials(spec.family, trials)
+    rows_ops = rows_for(family, trials)
     off = block.get("off")
     fw = _ones_or(block.get("fw"), nrows)
     vw = _ones_or(block.get("vw"), nrows)
-    trials = block.get("n")
-    iw = fw * vw if trials is None else fw * vw * trials
+    fv = fw * vw
+    iw = fv if trials is None else fv * trials
 
-    out: dict = {}
-    if spec.gram:
-        gram = np.zeros((p, p), order="F")
-        xtwz = np.zeros(p)
-    mu_all = np.empty(nrows)
+    gram = np.zeros((p, p), order="F")
+    xtwz = np.zeros(p)
+    dev = pearson = max_abs = 0.0
+    keep_mu = spec.loglike
+    mu_all = np.empty(nrows) if keep_mu else None
     for start in range(0, nrows, ROWS_PER_SLICE):
         rows = slice(start, min(start + ROWS_PER_SLICE, nrows))
-        Xs = X[rows]
-        ys = y[rows]
+        Xs, ys = X[rows], y[rows]
         if spec.params is None:
             mu = _start_mu(family, ys, spec.y_mean)
-            eta = family.predict(mu)
+            eta = rows_ops.start_eta(mu)
         else:
             eta = Xs @ spec.params
             if off is not None:
                 eta += off[rows]
-            mu = family.fitted(eta)
-        mu_all[rows] = mu
+            mu = rows_ops.mean(eta)
+        if keep_mu:
+            mu_all[rows] = mu
+        resid = ys - mu
+        dev += float(np.dot(fv[rows], rows_ops.unit_deviance(ys, mu)))
+        pearson += float(np.dot(iw[rows], resid * resid / rows_ops.variance(mu)))
+        max_abs = max(max_abs, float(np.max(np.abs(resid))))
         if spec.gram:
-            deriv = link.deriv(mu)
-            w = iw[rows] / (deriv**2 * family.variance(mu))
-            z = eta + deriv * (ys - mu)
+            unit_w, z = rows_ops.weights_working(eta, mu, ys)
+            w = iw[rows] * unit_w
             if off is not None:
                 z -= off[rows]
-            root = np.sqrt(w)
-            gram = dsyrk(1.0, (Xs * root[:, None]).T, beta=1.0, c=gram, overwrite_c=1)
+            gram = dsyrk(1.0, (Xs * np.sqrt(w)[:, None]).T, beta=1.0, c=gram, overwrite_c=1)
             xtwz += Xs.T @ (w * z)
+    out: dict = {"dev": dev, "pearson": pearson, "max_abs_resid": max_abs}
     if spec.gram:
         out["xtwx"] = np.asarray(gram)
         out["xtwz"] = xtwz
-    local_family = family if trials is None else with_trials(spec.family, trials)
-    out["dev"] = float(np.dot(fw * vw, local_family._resid_dev(y, mu_all)))
-    resid = y - mu_all
-    out["pearson"] = float(np.dot(iw, resid**2 / family.variance(mu_all)))
-    out["max_abs_resid"] = float(np.max(np.abs(resid))) if nrows else 0.0
     if spec.loglike:
-        for key, value in likelihood.row_sums(local_family, y, mu_all, fw, vw).items():
+        for key, value in likelihood.row_sums(family, y, mu_all, fw, vw).items():
             out["ll_" + key] = value
     out.update(_null_sums(block, spec, family, fw, vw, iw))
     return out
@@ -193,7 +200,7 @@ def _null_sums(block, spec, family, fw, vw, iw) -> dict:
         w0 = iw / (deriv**2 * family.variance(mu0))
         out["null_sw"] = float(w0.sum())
         out["null_swz"] = float(np.dot(w0, spec.null_intercept + deriv * (y - mu0)))
-    if spec.loglike:
+    if spec.null_loglike:
         for key, value in likelihood.row_sums(family, y, mu0, fw, vw).items():
             out["null_ll_" + key] = value
     return out
@@ -239,11 +246,14 @@ def summary_pass(block: dict) -> dict:
     return out
 
 
-def loglike_pass(block: dict, family: Family, params, null_mu_args: dict, scale: float) -> dict:
+def loglike_pass(
+    block: dict, family: Family, params, null_mu_args: dict, scale: float, llf_scale: float
+) -> dict:
     """Generic log-likelihood of the model and of the null model with statsmodels' formula.
 
     Used for families whose likelihood does not decompose (Tweedie, Gamma with varying
-    variance weights): one extra pass at the final scale.
+    variance weights), or when the last IRLS pass did not collect the sums: one extra pass at
+    the final scale (``llf_scale`` is the concentrated scale for the linear Gaussian model).
     """
     X, y = block["X"], block["y"]
     nrows = y.shape[0]
@@ -255,7 +265,7 @@ def loglike_pass(block: dict, family: Family, params, null_mu_args: dict, scale:
     if off is not None:
         eta = eta + off
     mu = family.fitted(eta)
-    out = {"llf": likelihood.generic_row_sums(family, y, mu, fw, vw, scale)}
+    out = {"llf": likelihood.generic_row_sums(family, y, mu, fw, vw, llf_scale)}
     spec = IRLSPassSpec(family, None, 0.0, loglike=False, gram=False, **null_mu_args)
     mu0 = _null_mu(block, spec, family)
     if mu0 is not None:

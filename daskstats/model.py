@@ -344,9 +344,15 @@ class GLM:
         else:
             null = NullState(intercept=None, mean=summary["sum_iwy"] / summary["sum_iw"])
 
-        def evaluate(params, null_state):
+        def evaluate(params, null_state, loglike):
+            null_args = null_state.as_kwargs() if null_state is not None else {}
             spec = kernels.IRLSPassSpec(
-                family, params, y_mean, loglike=decomposed, **null_state.as_kwargs()
+                family,
+                params,
+                y_mean,
+                loglike=decomposed and loglike,
+                null_loglike=decomposed,
+                **null_args,
             )
             totals = self.runner.run(kernels.irls_pass, spec, name="irls")
             if scale_is_estimated(family):
@@ -355,7 +361,7 @@ class GLM:
 
         def null_evaluate(null_state):
             spec = kernels.IRLSPassSpec(
-                family, None, y_mean, loglike=decomposed, gram=False, **null_state.as_kwargs()
+                family, None, y_mean, gram=False, null_loglike=decomposed, **null_state.as_kwargs()
             )
             return self.runner.run(kernels.null_pass, spec, name="null model")
 
@@ -386,21 +392,24 @@ class GLM:
         if is_linear_gaussian:
             llf_scale = pearson / wnobs  # concentrated log-likelihood, as statsmodels
         var_weight = summary.get("min_vw", 1.0) if self.extras.var_weights else 1.0
-        if decomposed:
+        has_ll = any(k.startswith("ll_") for k in totals)
+        has_null_ll = any(k.startswith("null_ll_") for k in totals)
+        if decomposed and has_ll and has_null_ll:
             llf = likelihood.combine(family, _strip(totals, "ll_"), llf_scale, var_weight)
             llnull = likelihood.combine(family, _strip(totals, "null_ll_"), scale, var_weight)
         else:
+            # statsmodels' loglike_obs at the final scale: one more pass (families whose
+            # likelihood does not decompose, or a fit that converged sooner than expected)
             ll = self.runner.run(
                 kernels.loglike_pass,
                 family,
                 result.params,
                 null.as_kwargs(),
                 scale,
+                llf_scale,
                 name="log-likelihood",
             )
             llf, llnull = ll["llf"], ll["llnull"]
-            if is_linear_gaussian:  # pragma: no cover - Gaussian always decomposes
-                raise AssertionError
         normalized_cov = inverse_spd(kernels.symmetrize(result.bread))
         cov, extra = self._covariance(
             cov_type, cov_kwds, normalized_cov, scale, result.params, nobs, p

@@ -89,5 +89,6 @@ def test_history_is_recorded_per_iteration():
     assert [h["iteration"] for h in res.fit_history] == list(range(res.n_iter + 1))
     assert all(h["seconds"] >= 0 for h in res.fit_history)
     devs = [h["deviance"] for h in res.fit_history[1:]]
-    assert devs == sorted(devs, reverse=True)  # Poisson-log IRLS decreases the deviance here
+    # Poisson-log IRLS decreases the deviance here (up to rounding once converged)
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(devs, devs[1:]))
     assert res.fit_history[-1]["deviance"] == pytest.approx(res.deviance, rel=1e-12)

@@ -39,6 +39,8 @@ from daskstats.solvers.linalg import aliased_columns, solve_spd
 __all__ = ["irls", "IRLSResult", "NullState", "deviance_threshold"]
 
 MAX_HALVINGS = 10
+#: collect log-likelihood sums in a pass when the previous relative deviance change was below
+LOGLIKE_WHEN_CHANGE_BELOW = 1e-5
 
 
 def deviance_threshold(deviance: float, tol: float) -> float:
@@ -54,6 +56,7 @@ class NullState:
     mean: float | None
     deviance: float = np.inf
     converged: bool = False
+    sums: dict = field(default_factory=dict)
 
     def as_kwargs(self) -> dict:
         return {"null_intercept": self.intercept, "null_mean": self.mean}
@@ -121,7 +124,7 @@ def _collinearity_error(gram: np.ndarray, names: list[str]) -> CollinearityError
 
 
 def irls(
-    evaluate: Callable[[np.ndarray | None, NullState | None], dict],
+    evaluate: Callable[[np.ndarray | None, NullState | None, bool], dict],
     n_params: int,
     names: list[str],
     *,
@@ -137,8 +140,9 @@ def irls(
     Parameters
     ----------
     evaluate : callable
-        ``evaluate(params, null_state)`` runs one pass and returns summed partial results with
-        keys ``xtwx``, ``xtwz``, ``dev``, ``pearson``, ``max_abs_resid`` (+ ``null_*``).
+        ``evaluate(params, null_state, loglike)`` runs one pass and returns summed partial
+        results with keys ``xtwx``, ``xtwz``, ``dev``, ``pearson``, ``max_abs_resid`` (plus
+        ``null_*`` when ``null_state`` is given, ``ll_*`` when ``loglike``).
     n_params : int
     names : list of str
         Column names, for error messages.
@@ -177,10 +181,9 @@ def irls(
             callback(entry)
 
     def update_null(totals):
-        if null is None or null.converged:
+        if null is None or null.converged or "null_dev" not in totals:
             return
-        if "null_dev" not in totals:
-            return
+        null.sums = {k: v for k, v in totals.items() if k.startswith("null_")}
         dev0 = totals["null_dev"]
         if null.intercept is None:  # constant mean: nothing to iterate
             null.deviance, null.converged = dev0, True
@@ -191,15 +194,22 @@ def irls(
         null.deviance = dev0
         null.intercept = totals["null_swz"] / totals["null_sw"]
 
+    def pending_null():
+        return null if null is not None and not null.converged else None
+
+    def near_convergence():
+        # ask for the log-likelihood sums when the pass is likely the last one (the previous
+        # change was already small); otherwise the caller makes one more pass for them
+        return len(history) >= 2 and history[-1]["rel_change"] < LOGLIKE_WHEN_CHANGE_BELOW
+
     params = None if start_params is None else np.asarray(start_params, dtype=float)
-    totals = evaluate(params, null)
+    totals = evaluate(params, pending_null(), False)
     if not np.isfinite(totals["dev"]):
         raise DataError(
             "the deviance at the starting values is not finite; check the response against "
             "the family's domain and the start_params."
         )
     record(0, totals, np.nan, np.nan)
-    null_totals = totals
     update_null(totals)
 
     converged = False
@@ -211,7 +221,7 @@ def irls(
         bread = previous_totals["xtwx"]
         full_step = _solve(bread, previous_totals["xtwz"], names)
         proposal, step = full_step, 1.0
-        totals = evaluate(proposal, null)
+        totals = evaluate(proposal, pending_null(), near_convergence())
         halvings = 0
         dev_prev = previous_totals["dev"]
         while (
@@ -225,14 +235,14 @@ def irls(
             step /= 2
             halvings += 1
             proposal = previous_params + step * (full_step - previous_params)
-            totals = evaluate(proposal, null)
+            totals = evaluate(proposal, pending_null(), False)
             if halvings == MAX_HALVINGS and not (
                 np.isfinite(totals["dev"]) and totals["dev"] < dev_prev
             ):
                 # no shorter step lowers the deviance: the IRLS direction is not a descent
                 # direction here (e.g. a clipped mean); take the full step as statsmodels does
                 proposal, step = full_step, 1.0
-                totals = evaluate(proposal, null)
+                totals = evaluate(proposal, pending_null(), False)
         if not np.isfinite(totals["dev"]):
             raise DataError(
                 f"the deviance became non-finite at iteration {n_iter} and step halving did not "
@@ -241,7 +251,6 @@ def irls(
             )
         params = proposal
         record(n_iter, totals, dev_prev, step)
-        null_totals = totals
         update_null(totals)
         if totals["max_abs_resid"] <= 1e-8:
             warnings.warn(
@@ -268,10 +277,9 @@ def irls(
         )
 
     while null is not None and not null.converged and null_evaluate is not None:
-        null_totals = null_evaluate(null)
-        update_null(null_totals)
-    if null is not None and null_totals is not totals:
-        totals = {**totals, **{k: v for k, v in null_totals.items() if k.startswith("null_")}}
+        update_null(null_evaluate(null))
+    if null is not None:
+        totals = {**{k: v for k, v in totals.items() if not k.startswith("null_")}, **null.sums}
 
     return IRLSResult(
         params=params if params is not None else np.zeros(n_params),
