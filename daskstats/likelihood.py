@@ -48,6 +48,10 @@ def decomposable(family: Family, constant_var_weight: bool) -> bool:
 def row_sums(family: Family, y, mu, freq_w, var_w) -> dict[str, float]:
     """Partial sums of one partition from which :func:`combine` gives the log-likelihood."""
     kind = type(family)
+    if kind is Binomial and np.isscalar(family.n) and family.n == 1 and _binary(y):
+        # statsmodels' formula; its log-binomial-coefficient terms are exactly 0 for 0/1 data
+        ll = y * np.log((mu + 1e-20) / (1 - mu + 1e-20)) + np.log(1 - mu + 1e-20)
+        return {"ll": float(np.dot(freq_w * var_w, ll))}
     if kind in (Binomial, Poisson, NegativeBinomial):
         return {"ll": float(np.dot(freq_w, family.loglike_obs(y, mu, var_w, 1.0)))}
     if kind is Gaussian:
@@ -71,6 +75,10 @@ def row_sums(family: Family, y, mu, freq_w, var_w) -> dict[str, float]:
             "flogy": float(np.dot(freq_w, np.log(y))),
         }
     raise TypeError(f"no decomposed log-likelihood for {kind.__name__}")
+
+
+def _binary(y: np.ndarray) -> bool:
+    return bool(np.all((y == 0) | (y == 1)))
 
 
 def combine(family: Family, sums: dict[str, float], scale: float, var_weight: float = 1.0) -> float:

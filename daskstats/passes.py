@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import dask
 from dask.delayed import Delayed, delayed
+from threadpoolctl import threadpool_limits
 
 from daskstats.kernels import add_partials
 
@@ -61,7 +62,10 @@ class PassRunner:
         """Evaluate ``kernel(block, *args)`` on every block and return the summed dict."""
         started = time.perf_counter()
         parts = [delayed(kernel)(block, *args) for block in self.blocks]
-        (total,) = dask.compute(tree_sum(parts))
+        # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
+        # (distributed workers already start with one BLAS thread per process)
+        with threadpool_limits(1):
+            (total,) = dask.compute(tree_sum(parts))
         self.passes += 1
         self.log.append((name or kernel.__name__, time.perf_counter() - started))
         return total

@@ -146,3 +146,18 @@ def test_spec_survives_pickling_for_workers(frame):
     again = pickle.loads(cloudpickle.dumps(spec))
     assert again.exog_names == spec.exog_names
     np.testing.assert_array_equal(build_matrices(again, frame, missing="drop")[1], before)
+
+
+@pytest.mark.parametrize("formula", ["y ~ x1 + x2", "y ~ x1 * x2 - 1", "y ~ x2:x1 + k"])
+def test_numeric_fast_build_equals_patsy(frame, formula):
+    """Reference: patsy.dmatrices on the same rows (NaN rows dropped by patsy)."""
+    from daskstats.formula import build_matrices
+
+    data = frame.copy()
+    data.loc[::7, "x1"] = np.nan
+    spec = learn_spec(formula, dd.from_pandas(data, npartitions=2), patsy.EvalEnvironment.capture())
+    y, X, kept = build_matrices(spec, data, missing="drop")
+    ref_y, ref_X = patsy.dmatrices(formula, data, return_type="dataframe")
+    np.testing.assert_array_equal(X, ref_X.to_numpy())
+    np.testing.assert_array_equal(y, ref_y.to_numpy())
+    np.testing.assert_array_equal(kept, ref_X.index.to_numpy())
