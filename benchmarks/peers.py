@@ -107,7 +107,6 @@ class Peer:
     modules: tuple
     prepare: Callable[[Case, Options], Prepared]
     supports: Callable[[Case], str | None] = lambda case: None
-    distribution: str = ""
 
 
 def unavailable_reason(peer: Peer) -> str | None:
@@ -121,11 +120,7 @@ def unavailable_reason(peer: Peer) -> str | None:
 
 
 def _no_offset(case: Case) -> str | None:
-    if case.offset is not None:
-        return "no offset support"
-    if case.family == "poisson":
-        return "skipped (Poisson only with offset in these cases)"
-    return None
+    return "no offset support" if case.offset is not None else None
 
 
 # --------------------------------------------------------------------------- statsmodels

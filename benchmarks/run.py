@@ -322,7 +322,12 @@ def report_case(case: Case, args, ds_seconds: float, res, floor, rows: list[Row]
         "(formula, design, solve)",
         f"- daskstats seconds per IRLS pass: {per_pass:.4f} (mean of {len(irls)})",
         f"- numpy floor pass (block {FLOOR_BLOCK}, best of 3): {one:.4f} s on 1 thread, "
-        f"{two:.4f} s on 2 threads (halves of the rows)",
+        f"{two:.4f} s on 2 threads (halves of the rows)"
+        + (
+            f"; the floor uses the dense design with {len(case.levels) - 1} indicator columns"
+            if case.levels
+            else ""
+        ),
         f"- daskstats per pass / floor: {per_pass / one:.2f}x the 1-thread floor, "
         f"{per_pass / two:.2f}x the 2-thread floor",
         f"- same floor with numpy `Xw.T @ Xw` instead of dsyrk: {mm_one:.4f} s on 1 thread, "

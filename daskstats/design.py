@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dask
-import dask.array as da
 import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
 from daskstats.errors import DataError
-from daskstats.formula import ModelSpec, build_matrices
+from daskstats.formula import ModelSpec, build_block_matrices
+from daskstats.layout import Layout
 
 __all__ = ["Design", "build_design", "ExtraColumns", "block_from_frame"]
 
@@ -60,6 +60,7 @@ _WHAT = {"off": "offset", "exp": "exposure", "fw": "freq_weights", "vw": "var_we
 def block_from_frame(
     frame: pd.DataFrame,
     spec: ModelSpec,
+    layout: Layout,
     extras: ExtraColumns,
     missing: str,
     two_column_binomial: bool,
@@ -82,10 +83,12 @@ def block_from_frame(
         frame = frame.iloc[positions]
     else:
         positions = None
-    y, X, kept = build_matrices(spec, frame[list(spec.variables)], missing=missing)
+    y, X, kept, codes = build_block_matrices(
+        spec, layout, frame[list(spec.variables)], missing=missing
+    )
     if positions is not None:
         kept = positions[kept]
-    block: dict = {"X": X, "dropped": n_rows - len(kept)}
+    block: dict = {"X": X, "codes": codes, "dropped": n_rows - len(kept)}
     if y.shape[1] == 2 and two_column_binomial:
         trials = y.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -125,6 +128,8 @@ class Design:
     Attributes
     ----------
     spec : ModelSpec
+    layout : Layout
+        Which columns are dense and which categorical term is kept as level codes.
     blocks : list of dask.delayed.Delayed
         One block dict per partition.
     persisted : bool
@@ -132,29 +137,13 @@ class Design:
     """
 
     spec: ModelSpec
+    layout: Layout
     blocks: list
     persisted: bool
 
     @property
     def exog_names(self) -> list[str]:
         return self.spec.exog_names
-
-    def column(self, key: str, width: int | None = None, lengths=None) -> da.Array:
-        """One entry of every block as a dask array (rows chunked like the partitions)."""
-        p = width
-        parts = []
-        for i, block in enumerate(self.blocks):
-            n = np.nan if lengths is None else lengths[i]
-            shape = (n,) if p is None else (n, p)
-            parts.append(da.from_delayed(delayed(_get)(block, key), shape=shape, dtype=float))
-        return da.concatenate(parts, axis=0)
-
-
-def _get(block, key):
-    value = block[key]
-    if value is None:
-        return np.zeros(block["y"].shape[0])
-    return value
 
 
 def _memory_available() -> float:
@@ -178,6 +167,7 @@ def _memory_available() -> float:
 def build_design(
     data,
     spec: ModelSpec,
+    layout: Layout,
     extras: ExtraColumns,
     *,
     missing: str,
@@ -192,14 +182,14 @@ def build_design(
     )
     frame = data[columns]
     blocks = [
-        delayed(block_from_frame)(part, spec, extras, missing, two_column_binomial)
+        delayed(block_from_frame)(part, spec, layout, extras, missing, two_column_binomial)
         for part in frame.to_delayed()
     ]
     if persist is None:
-        persist = _decide_persist(frame, len(spec.exog_names))
+        persist = _decide_persist(frame, len(layout.dense) + 1)
     if persist:
         blocks = list(dask.persist(*blocks))
-    return Design(spec=spec, blocks=blocks, persisted=bool(persist))
+    return Design(spec=spec, layout=layout, blocks=blocks, persisted=bool(persist))
 
 
 def _decide_persist(frame, n_columns: int) -> bool:

@@ -17,7 +17,9 @@ The learned spec is reused unchanged by ``predict``; a level unseen at fit time 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 import uuid
 from dataclasses import dataclass, field
 
@@ -111,6 +113,18 @@ class ModelSpec:
 _REBUILT: dict[str, ModelSpec] = {}
 
 
+@contextlib.contextmanager
+def deep_recursion(limit: int = 20_000):
+    """patsy parses ``a + b + ...`` recursively: a formula with hundreds of terms needs more
+    than Python's default recursion limit."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
 def _transform_states(infos) -> dict:
     """``{(factor code, transform name): attributes}`` of every stateful transform."""
     states = {}
@@ -127,9 +141,10 @@ def _rebuild_spec(formula, prototype, namespace, flags, transforms, variables, t
     if cached is not None:
         return cached
     eval_env = patsy.EvalEnvironment([namespace], flags=flags)
-    y_info, x_info = patsy.incr_dbuilders(
-        formula, lambda: iter([prototype]), eval_env, NA_action="drop"
-    )
+    with deep_recursion():
+        y_info, x_info = patsy.incr_dbuilders(
+            formula, lambda: iter([prototype]), eval_env, NA_action="drop"
+        )
     for info in (y_info, x_info):
         for factor, factor_info in info.factor_infos.items():
             for name, transform in (factor_info.state or {}).get("transforms", {}).items():
@@ -271,6 +286,11 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
     -------
     ModelSpec
     """
+    with deep_recursion():
+        return _learn_spec(formula, data, eval_env)
+
+
+def _learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec:
     import dask
 
     if not isinstance(formula, str) or "~" not in formula:
@@ -363,7 +383,12 @@ def learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpec
 
 
 def build_matrices(
-    spec: ModelSpec, frame: pd.DataFrame, *, missing: str, with_response: bool = True
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    *,
+    missing: str,
+    with_response: bool = True,
+    x_info: patsy.DesignInfo | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Build the response and design for one pandas partition.
 
@@ -377,6 +402,8 @@ def build_matrices(
         What to do with rows where a used value is missing.
     with_response : bool
         Build the response too (``False`` at predict time).
+    x_info : patsy.DesignInfo, optional
+        Build only these regressor columns (default: all of ``spec.x_info``).
 
     Returns
     -------
@@ -385,14 +412,15 @@ def build_matrices(
     kept : ndarray of int
         Positions (0..len(frame)-1) of the rows that were kept.
     """
-    fast = _numeric_build(spec, frame, missing=missing, with_response=with_response)
+    x_info = spec.x_info if x_info is None else x_info
+    fast = _numeric_build(spec, x_info, frame, missing=missing, with_response=with_response)
     if fast is not None:
         return fast
     local = patsy_frame(frame.reset_index(drop=True))
-    infos = [spec.y_info, spec.x_info] if with_response else [spec.x_info]
+    infos = [spec.y_info, x_info] if with_response else [x_info]
     na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
     if len(local) == 0:
-        p = len(spec.x_info.column_names)
+        p = len(x_info.column_names)
         y = np.empty((0, len(spec.y_info.column_names))) if with_response else None
         return y, np.empty((0, p)), np.empty(0, dtype=np.intp)
     try:
@@ -432,7 +460,8 @@ def restricted_env(formula: str, eval_env: patsy.EvalEnvironment) -> patsy.EvalE
     unrelated globals.
     """
     try:
-        desc = patsy.ModelDesc.from_formula(formula)
+        with deep_recursion():
+            desc = patsy.ModelDesc.from_formula(formula)
     except patsy.PatsyError as exc:
         raise DataError(f"could not parse formula {formula!r}: {exc}") from None
     names: set[str] = set()
@@ -465,7 +494,9 @@ def _plain_numeric_terms(info: patsy.DesignInfo, columns) -> list[tuple[str, ...
     return terms
 
 
-def _numeric_build(spec: ModelSpec, frame: pd.DataFrame, *, missing: str, with_response: bool):
+def _numeric_build(
+    spec: ModelSpec, x_info, frame: pd.DataFrame, *, missing: str, with_response: bool
+):
     """Fast path of :func:`build_matrices` for formulas of plain numeric columns.
 
     Gives exactly patsy's matrices (tested against patsy) without its per-factor pandas work:
@@ -473,7 +504,7 @@ def _numeric_build(spec: ModelSpec, frame: pd.DataFrame, *, missing: str, with_r
     in a used column are dropped (or raise).
     """
     columns = set(frame.columns)
-    x_terms = _plain_numeric_terms(spec.x_info, columns)
+    x_terms = _plain_numeric_terms(x_info, columns)
     y_terms = _plain_numeric_terms(spec.y_info, columns) if with_response else []
     if x_terms is None or y_terms is None:
         return None
@@ -514,3 +545,57 @@ def _numeric_build(spec: ModelSpec, frame: pd.DataFrame, *, missing: str, with_r
 
     y = fill(y_terms) if with_response else None
     return y, fill(x_terms), kept
+
+
+def build_block_matrices(
+    spec: ModelSpec, layout, frame: pd.DataFrame, *, missing: str, with_response: bool = True
+):
+    """Response, dense design columns and the coded term's level codes for one partition.
+
+    Returns
+    -------
+    y : ndarray or None
+    X : ndarray of shape (n_kept, p_dense)
+    kept : ndarray of int
+        Positions of the kept rows in ``frame``.
+    codes : ndarray of int32 or None
+        Level index (0..L-1, in patsy's level order) of each kept row for the coded term.
+    """
+    if layout.coded is None:
+        y, X, kept = build_matrices(spec, frame, missing=missing, with_response=with_response)
+        return y, X, kept, None
+    local = patsy_frame(frame.reset_index(drop=True))
+    info = spec.x_info.factor_infos[layout.coded.factor]
+    na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
+    try:
+        codes, is_na = patsy.build._eval_factor(info, local, na_action)
+    except patsy.PatsyError as exc:
+        text = " ".join(str(exc).split())
+        if "expected levels" in text or "observation with value" in text:
+            raise DataError(
+                f"a categorical value was not seen when the model was fitted: {text}. Only "
+                "levels seen at fit time can be predicted."
+            ) from None
+        raise DataError(text) from None
+    codes = np.asarray(codes)
+    if is_na.any():
+        if missing == "raise":
+            raise DataError(
+                "missing values found in a column the formula uses and missing='raise'; pass "
+                "missing='drop' to drop those rows as statsmodels does."
+            )
+        positions = np.flatnonzero(~is_na)
+        local = local.iloc[positions]
+    else:
+        positions = None
+    if layout.dense_info is not None:
+        y, X, kept = build_matrices(
+            spec, local, missing=missing, with_response=with_response, x_info=layout.dense_info
+        )
+    elif with_response:  # only the coded term on the right: build the response alone
+        y, _, kept = build_matrices(spec, local, missing=missing, x_info=spec.y_info)
+        X = np.empty((len(kept), 0))
+    else:
+        y, kept, X = None, np.arange(len(local)), np.empty((len(local), 0))
+    rows = kept if positions is None else positions[kept]
+    return y, X, rows, codes[rows].astype(np.int32)

@@ -18,8 +18,9 @@ IRLS quantities follow statsmodels exactly (``GLM._fit_irls``):
 * working response ``z = η + g'(μ)(y − μ) − offset``,
 * deviance ``Σ f v d(y, μ)``, Pearson ``Σ f v n (y − μ)² / V(μ)``.
 
-``XᵀWX`` is accumulated over cache-sized row slices with ``dsyrk`` on ``√w · X`` (upper
-triangle only); every per-row quantity is computed on the same slice while it is in cache.
+``XᵀWX`` is accumulated over cache-sized row slices as ``(√w·X)ᵀ(√w·X)`` (numpy hands this to
+BLAS ``syrk`` without holding the GIL); every per-row quantity is computed on the same slice
+while it is in cache.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.blas import dsyrk
 from statsmodels.genmod.families import Binomial, Family
 
 from daskstats import likelihood
 from daskstats.families import with_trials
+from daskstats.layout import Layout
 from daskstats.rowops import rows_for
 
 __all__ = [
@@ -64,7 +65,7 @@ def add_partials(a: dict, b: dict) -> dict:
 
 
 def symmetrize(upper: np.ndarray) -> np.ndarray:
-    """Full symmetric matrix from an upper-triangular ``dsyrk`` result."""
+    """Full symmetric matrix from one whose upper triangle is authoritative."""
     return np.triu(upper) + np.triu(upper, 1).T
 
 
@@ -83,6 +84,8 @@ class IRLSPassSpec:
         Coefficients to evaluate at; ``None`` means statsmodels' starting values (μ from y).
     y_mean : float
         Unweighted mean of the response (statsmodels' ``starting_mu`` uses it).
+    layout : Layout
+        Dense columns and the categorical term kept as level codes, if any.
     null_intercept : float or None
         Current intercept of the null (constant-only) model when it is fitted with an offset.
     null_mean : float or None
@@ -98,6 +101,7 @@ class IRLSPassSpec:
     family: Family
     params: np.ndarray | None
     y_mean: float
+    layout: Layout
     null_intercept: float | None = None
     null_mean: float | None = None
     loglike: bool = True
@@ -137,8 +141,12 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
     fv = fw * vw
     iw = fv if trials is None else fv * trials
 
-    gram = np.zeros((p, p), order="F")
-    xtwz = np.zeros(p)
+    layout = spec.layout
+    codes = block.get("codes")
+    pieces = layout.empty_pieces() if spec.gram else None
+    if spec.params is not None:
+        beta = layout.dense_params(spec.params)
+        levels = layout.level_coefficients(spec.params) if codes is not None else None
     dev = pearson = max_abs = 0.0
     keep_mu = spec.loglike
     mu_all = np.empty(nrows) if keep_mu else None
@@ -149,7 +157,9 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
             mu = _start_mu(family, ys, spec.y_mean)
             eta = rows_ops.start_eta(mu)
         else:
-            eta = Xs @ spec.params
+            eta = Xs @ beta
+            if codes is not None:
+                eta += levels[codes[rows]]
             if off is not None:
                 eta += off[rows]
             mu = rows_ops.mean(eta)
@@ -164,12 +174,18 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
             w = iw[rows] * unit_w
             if off is not None:
                 z -= off[rows]
-            gram = dsyrk(1.0, (Xs * np.sqrt(w)[:, None]).T, beta=1.0, c=gram, overwrite_c=1)
-            xtwz += Xs.T @ (w * z)
+            wz = w * z
+            if p:
+                # numpy recognises A.T @ A and calls BLAS syrk, releasing the GIL (scipy's dsyrk
+                # wrapper holds it, which serializes the threaded scheduler's workers)
+                scaled = Xs * np.sqrt(w)[:, None]
+                pieces["xtwx"] += scaled.T @ scaled
+                pieces["xtwz"] += Xs.T @ wz
+            if codes is not None:
+                layout.accumulate_cat(pieces, Xs, codes[rows], w, wz)
     out: dict = {"dev": dev, "pearson": pearson, "max_abs_resid": max_abs}
     if spec.gram:
-        out["xtwx"] = np.asarray(gram)
-        out["xtwz"] = xtwz
+        out.update(pieces)
     if spec.loglike:
         for key, value in likelihood.row_sums(family, y, mu_all, fw, vw).items():
             out["ll_" + key] = value
@@ -247,7 +263,13 @@ def summary_pass(block: dict) -> dict:
 
 
 def loglike_pass(
-    block: dict, family: Family, params, null_mu_args: dict, scale: float, llf_scale: float
+    block: dict,
+    layout: Layout,
+    family: Family,
+    params,
+    null_mu_args: dict,
+    scale: float,
+    llf_scale: float,
 ) -> dict:
     """Generic log-likelihood of the model and of the null model with statsmodels' formula.
 
@@ -260,13 +282,13 @@ def loglike_pass(
     family = with_trials(family, block.get("n"))
     fw = _ones_or(block.get("fw"), nrows)
     vw = _ones_or(block.get("vw"), nrows)
-    eta = X @ params
+    eta = layout.linear_predictor(X, block.get("codes"), params)
     off = block.get("off")
     if off is not None:
         eta = eta + off
     mu = family.fitted(eta)
     out = {"llf": likelihood.generic_row_sums(family, y, mu, fw, vw, llf_scale)}
-    spec = IRLSPassSpec(family, None, 0.0, loglike=False, gram=False, **null_mu_args)
+    spec = IRLSPassSpec(family, None, 0.0, layout, loglike=False, gram=False, **null_mu_args)
     mu0 = _null_mu(block, spec, family)
     if mu0 is not None:
         out["llnull"] = likelihood.generic_row_sums(family, y, mu0, fw, vw, scale)

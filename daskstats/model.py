@@ -21,8 +21,9 @@ from daskstats import kernels, likelihood
 from daskstats.design import ExtraColumns, build_design
 from daskstats.errors import DataError, DomainWarning
 from daskstats.families import check_response_domain, resolve_family, scale_is_estimated
-from daskstats.formula import ModelSpec, build_matrices, learn_spec
+from daskstats.formula import ModelSpec, build_block_matrices, learn_spec
 from daskstats.inference.covariance import cluster_correction, robust_kernel, sandwich
+from daskstats.layout import DENSE_COVARIANCE_LIMIT, plan_layout
 from daskstats.passes import PassRunner, cluster_meats
 from daskstats.results import GLMResults
 from daskstats.solvers.irls import NullState, irls
@@ -205,9 +206,11 @@ class GLM:
                 f"({', '.join(self.spec.endog_names)}); 'successes + failures ~ ...' is only "
                 "valid with the Binomial family."
             )
+        self.layout = plan_layout(self.spec, allow_codes=not group_cols)
         self.design = build_design(
             ddf,
             self.spec,
+            self.layout,
             self.extras,
             missing=missing,
             two_column_binomial=two_column,
@@ -337,6 +340,7 @@ class GLM:
         df_model = p - 1
         df_resid = wnobs - df_model - 1
         has_offset = self.extras.offset is not None or self.extras.exposure is not None
+        layout = self.layout
         var_w_const = summary.get("min_vw", 1.0) == summary.get("max_vw", 1.0)
         decomposed = likelihood.decomposable(family, var_w_const)
         if has_offset:
@@ -350,6 +354,7 @@ class GLM:
                 family,
                 params,
                 y_mean,
+                layout,
                 loglike=decomposed and loglike,
                 null_loglike=decomposed,
                 **null_args,
@@ -361,7 +366,13 @@ class GLM:
 
         def null_evaluate(null_state):
             spec = kernels.IRLSPassSpec(
-                family, None, y_mean, gram=False, null_loglike=decomposed, **null_state.as_kwargs()
+                family,
+                None,
+                y_mean,
+                layout,
+                gram=False,
+                null_loglike=decomposed,
+                **null_state.as_kwargs(),
             )
             return self.runner.run(kernels.null_pass, spec, name="null model")
 
@@ -374,6 +385,7 @@ class GLM:
             evaluate,
             p,
             names,
+            solve=lambda totals: layout.solve(totals, names),
             null=null,
             null_evaluate=null_evaluate,
             start_params=start_params,
@@ -402,6 +414,7 @@ class GLM:
             # likelihood does not decompose, or a fit that converged sooner than expected)
             ll = self.runner.run(
                 kernels.loglike_pass,
+                layout,
                 family,
                 result.params,
                 null.as_kwargs(),
@@ -410,7 +423,7 @@ class GLM:
                 name="log-likelihood",
             )
             llf, llnull = ll["llf"], ll["llnull"]
-        normalized_cov = inverse_spd(kernels.symmetrize(result.bread))
+        normalized_cov = layout.inverse(result.bread, names)
         cov, extra = self._covariance(
             cov_type, cov_kwds, normalized_cov, scale, result.params, nobs, p
         )
@@ -447,16 +460,31 @@ class GLM:
         if cov_type == "nonrobust":
             return normalized_cov * scale, {}
         if cov_type == "HC0":
-            parts = self.runner.run(robust_kernel, self.family, params, scale, name="HC0")
-            bread = inverse_spd(parts["hessian"])
-            return sandwich(bread, parts["meat"]), {"description": "HC0"}
+            parts = self.runner.run(
+                robust_kernel, self.layout, self.family, params, scale, name="HC0"
+            )
+            if p > DENSE_COVARIANCE_LIMIT:
+                raise DataError(
+                    f"cov_type='HC0' with {p} parameters needs a dense {p} x {p} sandwich; use "
+                    "the nonrobust covariance, or fewer levels."
+                )
+            hessian = self.layout.dense_gram(_strip(parts, "hessian_"))
+            meat = self.layout.dense_gram(_strip(parts, "meat_"))
+            return sandwich(inverse_spd(hessian), meat), {"description": "HC0"}
         use_correction = cov_kwds.get("use_correction", True)
         groups = self.extras.groups
         sets = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
         hessian, meats = cluster_meats(
-            self.runner, self.family, params, scale, sets, robust_kernel, self._group_meta
+            self.runner,
+            self.layout,
+            self.family,
+            params,
+            scale,
+            sets,
+            robust_kernel,
+            self._group_meta,
         )
-        bread = inverse_spd(hessian["hessian"])
+        bread = inverse_spd(self.layout.dense_gram(_strip(hessian, "hessian_")))
         covs, n_groups = [], []
         for m in meats:
             c = sandwich(bread, m["meat"])
@@ -480,7 +508,10 @@ class GLM:
             raise DataError(f"which must be 'mean' or 'linear', got {which!r}.")
         family = self.family
         if new_data is None:
-            parts = [delayed(_linear_or_mean)(b, family, params, which) for b in self.design.blocks]
+            parts = [
+                delayed(_linear_or_mean)(b, self.layout, family, params, which)
+                for b in self.design.blocks
+            ]
             return dd.from_delayed(parts, meta=pd.Series(dtype=float), verify_meta=False)
         ddf = _to_dask(new_data)
         cols = {}
@@ -513,6 +544,7 @@ class GLM:
         return ddf.map_partitions(
             _predict_partition,
             spec,
+            self.layout,
             family,
             params,
             which,
@@ -535,21 +567,23 @@ def _summary_with_lengths(block: dict) -> dict:
     return out
 
 
-def _linear_or_mean(block, family, params, which):
+def _linear_or_mean(block, layout, family, params, which):
     from daskstats.families import with_trials
 
-    eta = block["X"] @ params
+    eta = layout.linear_predictor(block["X"], block.get("codes"), params)
     if block.get("off") is not None:
         eta = eta + block["off"]
     values = eta if which == "linear" else with_trials(family, block.get("n")).fitted(eta)
     return pd.Series(values, name="predicted")
 
 
-def _predict_partition(frame, spec, family, params, which, offset_col, exposure_col, missing):
-    _, X, kept = build_matrices(
-        spec, frame[list(spec.x_variables)], missing="drop", with_response=False
+def _predict_partition(
+    frame, spec, layout, family, params, which, offset_col, exposure_col, missing
+):
+    _, X, kept, codes = build_block_matrices(
+        spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
     )
-    eta = X @ params
+    eta = layout.linear_predictor(X, codes, params)
     if offset_col is not None:
         eta = eta + frame[offset_col].to_numpy(dtype=float)[kept]
     if exposure_col is not None:

@@ -71,12 +71,12 @@ class PassRunner:
         return total
 
 
-def _score_frame(block: dict, family, params, scale, group_columns: tuple[str, ...]):
+def _score_frame(block: dict, layout, family, params, scale, group_columns: tuple[str, ...]):
     import pandas as pd
 
     from daskstats.inference.covariance import score_parts
 
-    score, _, _ = score_parts(block, family, params, scale)
+    score, _, _ = score_parts(block, layout, family, params, scale)
     scores = block["X"] * score[:, None]
     frame = pd.DataFrame(scores, columns=[f"s{j}" for j in range(scores.shape[1])])
     groups = block["groups"]
@@ -92,6 +92,7 @@ def _gram_of_sums(frame, n_params: int):
 
 def cluster_meats(
     runner: PassRunner,
+    layout,
     family,
     params,
     scale: float,
@@ -110,8 +111,12 @@ def cluster_meats(
     started = time.perf_counter()
     n_params = len(params)
     all_columns = tuple(dict.fromkeys(c for cols in group_sets for c in cols))
-    hessian = tree_sum([delayed(robust_kernel)(b, family, params, scale) for b in runner.blocks])
-    frames = [delayed(_score_frame)(b, family, params, scale, all_columns) for b in runner.blocks]
+    hessian = tree_sum(
+        [delayed(robust_kernel)(b, layout, family, params, scale) for b in runner.blocks]
+    )
+    frames = [
+        delayed(_score_frame)(b, layout, family, params, scale, all_columns) for b in runner.blocks
+    ]
     meta = pd.DataFrame({f"s{j}": pd.Series(dtype=float) for j in range(n_params)})
     for col in all_columns:
         meta[col] = group_meta[col]

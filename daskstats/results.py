@@ -91,13 +91,21 @@ class GLMResults:
         return list(self.params.index)
 
     def cov_params(self) -> pd.DataFrame:
-        """Covariance matrix of the estimates, indexed by term names."""
-        return pd.DataFrame(self.cov_params_default, index=self._names, columns=self._names)
+        """Covariance matrix of the estimates, indexed by term names.
+
+        With a many-level categorical term the covariance is kept in blocks; it is
+        materialized here only up to 5,000 parameters (``bse`` works at any size).
+        """
+        cov = self.cov_params_default
+        dense = cov.to_dense() if hasattr(cov, "to_dense") else cov
+        return pd.DataFrame(dense, index=self._names, columns=self._names)
 
     @cached_property
     def bse(self) -> pd.Series:
         """Standard errors of the estimates."""
-        return pd.Series(np.sqrt(np.diag(self.cov_params_default)), index=self._names)
+        cov = self.cov_params_default
+        diagonal = cov.diagonal()  # ndarray or BlockCovariance
+        return pd.Series(np.sqrt(diagonal), index=self._names)
 
     @cached_property
     def tvalues(self) -> pd.Series:
@@ -168,7 +176,7 @@ class GLMResults:
         design = self.model.design
         lengths = self.model._lengths
         parts = [
-            da.from_delayed(delayed(fn)(block, *args), shape=(n,), dtype=float)
+            da.from_delayed(delayed(fn)(block, design.layout, *args), shape=(n,), dtype=float)
             for block, n in zip(design.blocks, lengths)
         ]
         return da.concatenate(parts) if parts else da.zeros(0)
@@ -241,10 +249,10 @@ class GLMResults:
         )
 
 
-def _block_rows(block: dict, family, params, what: str) -> np.ndarray:
+def _block_rows(block: dict, layout, family, params, what: str) -> np.ndarray:
     """Per-row quantity of one block (used by the lazy residual arrays)."""
     family = with_trials(family, block.get("n"))
-    eta = block["X"] @ params
+    eta = layout.linear_predictor(block["X"], block.get("codes"), params)
     if block.get("off") is not None:
         eta = eta + block["off"]
     mu = family.fitted(eta)

@@ -13,6 +13,7 @@ from conftest import to_dask
 import daskstats as ds
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.timeout(180)  # a failure on a worker must not hang the suite
 
 CHOSEN = [
     "poisson-log-fair-interaction-weights",
@@ -86,3 +87,18 @@ def _threaded():
 
     # the local threaded scheduler even while a Client exists (tasks-based shuffles only)
     return dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"})
+
+
+def test_coded_categorical_on_workers(client, monkeypatch):
+    """The layout (patsy objects inside) is re-planned on the workers from the spec."""
+    from daskstats import layout as layout_module
+
+    monkeypatch.setattr(layout_module, "CODES_MIN_LEVELS", 2)
+    data = dataset("fair")
+    f = "affairs ~ rate_marriage + age + C(occupation)"
+    with _threaded():
+        local = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson())
+    assert local.model.layout.coded is not None
+    remote = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson())
+    np.testing.assert_allclose(local.params, remote.params, rtol=1e-9)
+    np.testing.assert_allclose(local.bse, remote.bse, rtol=1e-9)

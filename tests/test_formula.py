@@ -161,3 +161,16 @@ def test_numeric_fast_build_equals_patsy(frame, formula):
     np.testing.assert_array_equal(X, ref_X.to_numpy())
     np.testing.assert_array_equal(y, ref_y.to_numpy())
     np.testing.assert_array_equal(kept, ref_X.index.to_numpy())
+
+
+def test_formula_with_hundreds_of_terms():
+    """patsy parses 'a + b + ...' recursively; 600 terms exceed Python's default limit."""
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame(rng.normal(size=(1500, 600)), columns=[f"x{i}" for i in range(600)])
+    data["y"] = rng.normal(size=1500)
+    formula = "y ~ " + " + ".join(data.columns[:-1])
+    res = ds.glm(formula, data)
+    assert len(res.params) == 601
+    # reference: least squares by numpy (statsmodels' formula parser hits the same limit)
+    ols = np.linalg.lstsq(np.c_[np.ones(1500), data.iloc[:, :600]], data.y, rcond=None)[0]
+    np.testing.assert_allclose(res.params, ols, rtol=1e-7, atol=1e-10)

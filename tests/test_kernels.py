@@ -8,6 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from daskstats import kernels
+from daskstats.layout import Layout
 
 F = sm.families
 L = F.links
@@ -18,6 +19,7 @@ BETA = np.array([0.2, 0.3, -0.2, 0.1, 0.05])
 OFF = rng.normal(0, 0.1, N)
 FW = rng.integers(1, 3, N).astype(float)
 VW = rng.uniform(0.5, 1.5, N)
+DENSE = Layout.dense_only(P)
 
 FAMILIES = [
     (F.Binomial(), lambda mu: (rng.random(N) < mu).astype(float)),
@@ -43,7 +45,7 @@ def _block(y, lo=0, hi=N):
 def test_irls_pass_matches_direct_formulas(family, draw):
     mu = family.fitted(X @ BETA + OFF)
     y = draw(np.clip(mu, 1e-3, 1 - 1e-3) if isinstance(family, F.Binomial) else mu)
-    spec = kernels.IRLSPassSpec(family, BETA, float(y.mean()), loglike=False)
+    spec = kernels.IRLSPassSpec(family, BETA, float(y.mean()), DENSE, loglike=False)
     out = kernels.irls_pass(_block(y), spec)
     eta = X @ BETA + OFF
     mu = family.fitted(eta)
@@ -60,7 +62,7 @@ def test_irls_pass_matches_direct_formulas(family, draw):
 def test_summed_partials_do_not_depend_on_the_split(cuts):
     family = F.Poisson()
     y = rng.poisson(np.exp(X @ BETA + OFF)).astype(float)
-    spec = kernels.IRLSPassSpec(family, BETA, float(y.mean()), null_intercept=0.1)
+    spec = kernels.IRLSPassSpec(family, BETA, float(y.mean()), DENSE, null_intercept=0.1)
     whole = kernels.irls_pass(_block(y), spec)
     bounds = [0, *cuts]
     total = None
@@ -75,7 +77,7 @@ def test_start_pass_uses_the_global_mean():
     """statsmodels starts from mu = (y + mean(y)) / 2 over the WHOLE response."""
     family = F.Poisson()
     y = rng.poisson(2.0, N).astype(float)
-    spec = kernels.IRLSPassSpec(family, None, 5.0, loglike=False)
+    spec = kernels.IRLSPassSpec(family, None, 5.0, DENSE, loglike=False)
     out = kernels.irls_pass({"X": X, "y": y, "off": None, "fw": None, "vw": None, "n": None}, spec)
     mu = (y + 5.0) / 2
     np.testing.assert_allclose(out["dev"], family.deviance(y, mu), rtol=1e-12)

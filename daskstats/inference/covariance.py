@@ -23,7 +23,7 @@ from daskstats.families import with_trials
 __all__ = ["score_parts", "robust_kernel", "sandwich", "cluster_correction"]
 
 
-def score_parts(block: dict, family: Family, params: np.ndarray, scale: float):
+def score_parts(block: dict, layout, family: Family, params: np.ndarray, scale: float):
     """Score factors and observed-information factors of one partition.
 
     Returns
@@ -38,7 +38,7 @@ def score_parts(block: dict, family: Family, params: np.ndarray, scale: float):
     nrows = y.shape[0]
     family = with_trials(family, block.get("n"))
     link = family.link
-    eta = X @ params
+    eta = layout.linear_predictor(X, block.get("codes"), params)
     if block.get("off") is not None:
         eta = eta + block["off"]
     mu = family.fitted(eta)
@@ -54,14 +54,19 @@ def score_parts(block: dict, family: Family, params: np.ndarray, scale: float):
     return iw * unit_score / scale, oim / scale, fw
 
 
-def robust_kernel(block: dict, family: Family, params: np.ndarray, scale: float) -> dict:
-    """Observed information and the HC0 meat of one partition."""
-    X = block["X"]
-    score, oim, fw = score_parts(block, family, params, scale)
-    return {
-        "hessian": X.T @ (X * oim[:, None]),
-        "meat": X.T @ (X * (score**2 / fw)[:, None]),
-    }
+def robust_kernel(block: dict, layout, family: Family, params: np.ndarray, scale: float) -> dict:
+    """Observed information (``hessian_*``) and the HC0 meat (``meat_*``) of one partition, as
+    the layout's pieces (dense block, and level sums for a coded categorical term)."""
+    X, codes = block["X"], block.get("codes")
+    score, oim, fw = score_parts(block, layout, family, params, scale)
+    out = {}
+    for name, w in (("hessian", oim), ("meat", score**2 / fw)):
+        pieces = layout.empty_pieces()
+        pieces["xtwx"] = X.T @ (X * w[:, None])
+        if codes is not None:
+            layout.accumulate_cat(pieces, X, codes, w)
+        out.update({f"{name}_{k}": v for k, v in pieces.items() if k not in ("xtwz", "cat_wz")})
+    return out
 
 
 def sandwich(bread_inverse: np.ndarray, meat: np.ndarray) -> np.ndarray:

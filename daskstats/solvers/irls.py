@@ -74,11 +74,9 @@ class IRLSResult:
         IRLS iterations (weighted least-squares solves), statsmodels' count.
     totals : dict
         Summed pass results at ``params`` (deviance, Pearson χ², log-likelihood sums, null sums).
-    bread : ndarray of shape (p, p)
-        ``XᵀWX`` of the last weighted least-squares solve (statsmodels' normalized covariance
-        basis).
-    gram_at_params : ndarray of shape (p, p)
-        ``XᵀWX`` with weights at ``params``.
+    bread : dict
+        Summed pieces of the pass whose weighted least-squares system gave ``params`` (its
+        ``XᵀWX`` is statsmodels' normalized covariance basis).
     history : list of dict
         Per pass: iteration, deviance, relative change, step length, seconds.
     """
@@ -87,13 +85,13 @@ class IRLSResult:
     converged: bool
     n_iter: int
     totals: dict
-    bread: np.ndarray
-    gram_at_params: np.ndarray
+    bread: dict
     history: list = field(default_factory=list)
     null: NullState | None = None
 
 
-def _solve(gram: np.ndarray, rhs: np.ndarray, names: list[str]) -> np.ndarray:
+def solve_dense(gram: np.ndarray, rhs: np.ndarray, names: list[str]) -> np.ndarray:
+    """Solve a symmetric positive definite system; name the aliased columns if it is singular."""
     try:
         return solve_spd(gram, rhs)
     except (linalg.LinAlgError, ValueError):
@@ -128,6 +126,7 @@ def irls(
     n_params: int,
     names: list[str],
     *,
+    solve: Callable[[dict], np.ndarray] | None = None,
     null: NullState | None = None,
     null_evaluate: Callable[[NullState], dict] | None = None,
     start_params: np.ndarray | None = None,
@@ -146,6 +145,9 @@ def irls(
     n_params : int
     names : list of str
         Column names, for error messages.
+    solve : callable, optional
+        ``solve(totals)`` returns the weighted least-squares solution from a pass's summed
+        pieces (default: a dense Cholesky solve of ``xtwx``, ``xtwz``).
     null : NullState, optional
         Null model fitted alongside (``intercept`` set when an offset is present).
     null_evaluate : callable, optional
@@ -160,6 +162,12 @@ def irls(
     """
     history: list[dict] = []
     clock = time.perf_counter()
+    if solve is None:
+
+        def solve(totals):
+            from daskstats.kernels import symmetrize
+
+            return solve_dense(symmetrize(totals["xtwx"]), totals["xtwz"], names)
 
     def record(iteration, totals, previous_dev, step):
         nonlocal clock
@@ -215,11 +223,11 @@ def irls(
     converged = False
     n_iter = 0
     crit_prev = totals["dev"] / totals.get("scale", 1.0)
-    bread = totals["xtwx"]
+    bread = totals
     for n_iter in range(1, maxiter + 1):
         previous_params, previous_totals = params, totals
-        bread = previous_totals["xtwx"]
-        full_step = _solve(bread, previous_totals["xtwz"], names)
+        bread = previous_totals
+        full_step = solve(previous_totals)
         proposal, step = full_step, 1.0
         totals = evaluate(proposal, pending_null(), near_convergence())
         halvings = 0
@@ -287,7 +295,6 @@ def irls(
         n_iter=n_iter,
         totals=totals,
         bread=bread,
-        gram_at_params=totals.get("xtwx"),
         history=history,
         null=null,
     )
