@@ -17,6 +17,7 @@ from dask.delayed import delayed
 
 from daskstats.errors import DataError
 from daskstats.formula import ModelSpec, build_block_matrices
+from daskstats.kernels import summary_pass
 from daskstats.layout import Layout
 
 __all__ = ["Design", "build_design", "ExtraColumns", "block_from_frame"]
@@ -118,6 +119,7 @@ def block_from_frame(
         block["groups"] = frame.iloc[
             kept if positions is None else np.searchsorted(positions, kept)
         ][list(extras.groups)].reset_index(drop=True)
+    block["summary"] = summary_pass(block)  # checked before the fit, at no extra pass
     return block
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "irls_pass",
     "null_pass",
     "summary_pass",
+    "block_summary",
     "loglike_pass",
     "add_partials",
     "symmetrize",
@@ -233,8 +234,16 @@ def null_pass(block: dict, spec: IRLSPassSpec) -> dict:
     return _null_sums(block, spec, family, fw, vw, iw)
 
 
+def block_summary(block: dict) -> dict:
+    """The summary stored in a block when it was built (see :func:`summary_pass`)."""
+    return block["summary"]
+
+
 def summary_pass(block: dict) -> dict:
-    """Counts and ranges of one partition, checked before the fit starts."""
+    """Counts and ranges of one partition, checked before the fit starts.
+
+    ``lengths`` (a one-item list) concatenates, in partition order, when summed.
+    """
     y = block["y"]
     nrows = y.shape[0]
     fw = block.get("fw")
@@ -250,7 +259,10 @@ def summary_pass(block: dict) -> dict:
         "nonfinite_X": int(nrows and np.count_nonzero(~np.isfinite(block["X"]))),
         "nonfinite_y": int(np.count_nonzero(~np.isfinite(y))),
         "dropped": int(block.get("dropped", 0)),
+        "lengths": [nrows],
     }
+    if "min_exposure" in block:
+        out["min_exposure"] = block["min_exposure"]
     if nrows:
         out["min_y"] = float(y.min())
         out["max_y"] = float(y.max())

@@ -236,10 +236,17 @@ class GLM:
     def __repr__(self) -> str:
         return f"<daskstats GLM {self.formula!r} {type(self.family).__name__}>"
 
-    # --- data checks (one pass, before the fit) -------------------------------------------
+    # --- data checks (made while the design is built) ------------------------------------
     def _data_summary(self) -> dict:
+        """Counts and ranges of the data, checked before the fit.
+
+        Each block computes its summary when it is built, so for a persisted design this reads
+        only small dicts (no pass over the data); a streamed design is rebuilt (one pass).
+        """
         if self._summary is None:
-            self._summary = self.runner.run(_summary_with_lengths, name="checks")
+            self._summary = self.runner.run(
+                kernels.block_summary, name="checks", counted=not self.design.persisted
+            )
             self._check(self._summary)
         return self._summary
 
@@ -557,14 +564,6 @@ class GLM:
 
 def _strip(totals: dict, prefix: str) -> dict:
     return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
-
-
-def _summary_with_lengths(block: dict) -> dict:
-    out = kernels.summary_pass(block)
-    out["lengths"] = [block["y"].shape[0]]
-    if "min_exposure" in block:
-        out["min_exposure"] = block["min_exposure"]
-    return out
 
 
 def _linear_or_mean(block, layout, family, params, which):

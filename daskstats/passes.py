@@ -58,16 +58,21 @@ class PassRunner:
     passes: int = 0
     log: list = field(default_factory=list)
 
-    def run(self, kernel: Callable, *args, name: str | None = None) -> dict:
-        """Evaluate ``kernel(block, *args)`` on every block and return the summed dict."""
+    def run(self, kernel: Callable, *args, name: str | None = None, counted: bool = True) -> dict:
+        """Evaluate ``kernel(block, *args)`` on every block and return the summed dict.
+
+        ``counted=False`` for graphs that read only small per-block results of a persisted
+        design (not a pass over the data).
+        """
         started = time.perf_counter()
         parts = [delayed(kernel)(block, *args) for block in self.blocks]
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
         with threadpool_limits(1):
             (total,) = dask.compute(tree_sum(parts))
-        self.passes += 1
-        self.log.append((name or kernel.__name__, time.perf_counter() - started))
+        self.passes += int(counted)
+        label = name or kernel.__name__
+        self.log.append((label if counted else f"{label} (no pass)", time.perf_counter() - started))
         return total
 
 
