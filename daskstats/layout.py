@@ -115,6 +115,25 @@ class Layout:
             eta += levels[codes]
         return eta
 
+    def quadratic_form(self, X: np.ndarray, codes, cov) -> np.ndarray:
+        """Row-wise ``x_i V x_iᵀ`` for rows of one block (``cov`` dense or blocked)."""
+        if self.coded is None:
+            cov = cov.to_dense() if hasattr(cov, "to_dense") else cov
+            return np.einsum("ij,jk,ik->i", X, cov, X)
+        d, c = self.dense, self.coded.columns
+        if isinstance(cov, BlockCovariance):
+            v_dd = cov.schur_inverse
+            v_dc = -(cov.M_scaled @ cov.schur_inverse).T
+            diag_c = cov.diagonal()[c]
+        else:
+            v_dd, v_dc, diag_c = cov[np.ix_(d, d)], cov[np.ix_(d, c)], np.diag(cov)[c]
+        out = np.einsum("ij,jk,ik->i", X, v_dd, X)
+        column = self.coded.level_column[codes]
+        has = column >= 0
+        cols = column[has]
+        out[has] += 2 * np.einsum("ij,ji->i", X[has], v_dc[:, cols]) + diag_c[cols]
+        return out
+
     def empty_pieces(self) -> dict:
         p_d = len(self.dense) if self.coded is not None else self.n_params
         pieces = {"xtwx": np.zeros((p_d, p_d)), "xtwz": np.zeros(p_d)}

@@ -461,6 +461,7 @@ class GLM:
             cov_kwds=extra,
             method="IRLS",
             df_resid_inference=extra.get("df_resid_inference"),
+            llf_scale_used=float(llf_scale),
         )
 
     def _covariance(self, cov_type, cov_kwds, normalized_cov, scale, params, nobs, p):
@@ -509,17 +510,72 @@ class GLM:
             extra["df_resid_inference"] = min(n_groups[: len(groups)]) - 1
         return cov, extra
 
+    def _loglike_at(self, params, scale: float) -> float:
+        """statsmodels' log-likelihood at ``params`` and a given ``scale`` (one pass)."""
+        null = {"null_intercept": None, "null_mean": None}
+        return self.runner.run(
+            kernels.loglike_pass,
+            self.layout,
+            self.family,
+            params,
+            null,
+            scale,
+            scale,
+            name="log-likelihood",
+        )["llf"]
+
     # --- prediction ----------------------------------------------------------------------
     def _predict(self, params, new_data, which, offset, exposure):
-        if which not in ("mean", "linear"):
-            raise DataError(f"which must be 'mean' or 'linear', got {which!r}.")
-        family = self.family
+        if which not in ("mean", "linear", "var_unscaled"):
+            raise DataError(f"which must be 'mean', 'linear' or 'var_unscaled', got {which!r}.")
+        meta = pd.Series(dtype=float, name="predicted")
+        return self._per_row(
+            new_data, offset, exposure, meta, _predicted_values, self.family, which, params=params
+        )
+
+    def _prediction(self, params, cov, new_data, offset, exposure, df, use_t):
+        from daskstats.inference.prediction import PredictionResults, empty_frame
+
+        def make(alpha, dist_args):
+            return self._per_row(
+                new_data,
+                offset,
+                exposure,
+                empty_frame(),
+                _prediction_values,
+                self.family,
+                cov,
+                alpha,
+                dist_args,
+                params=params,
+            )
+
+        return PredictionResults(make, df, use_t)
+
+    def _per_row(self, new_data, offset, exposure, meta, values_fn, *args, params):
+        """Lazy per-row values: ``values_fn(eta, X, codes, layout, *args)`` on every partition of
+        ``new_data`` (or of the fit's own rows), as a dask Series/DataFrame."""
         if new_data is None:
             parts = [
-                delayed(_linear_or_mean)(b, self.layout, family, params, which)
+                delayed(_block_values)(b, self.layout, params, meta, values_fn, *args)
                 for b in self.design.blocks
             ]
-            return dd.from_delayed(parts, meta=pd.Series(dtype=float), verify_meta=False)
+            return dd.from_delayed(parts, meta=meta, verify_meta=False)
+        ddf, cols = self._new_data(new_data, offset, exposure)
+        return ddf.map_partitions(
+            _partition_values,
+            self.spec,
+            self.layout,
+            params,
+            cols.get("offset"),
+            cols.get("exposure"),
+            meta,
+            values_fn,
+            *args,
+            meta=meta,
+        )
+
+    def _new_data(self, new_data, offset, exposure):
         ddf = _to_dask(new_data)
         cols = {}
         for name, given, fitted_col in (
@@ -540,44 +596,67 @@ class GLM:
                 ddf = _to_dask(new_data.assign(**{col[0]: col[1]}))
                 col = col[0]
             cols[name] = col
-        spec = self.spec
-        missing_cols = [c for c in spec.x_variables if c not in ddf.columns]
+        missing_cols = [c for c in self.spec.x_variables if c not in ddf.columns]
         if missing_cols:
             raise DataError(
                 f"new_data lacks the column(s) {', '.join(map(repr, missing_cols))} that the "
                 "formula uses."
             )
-        meta = pd.Series(dtype=float, name="predicted")
-        return ddf.map_partitions(
-            _predict_partition,
-            spec,
-            self.layout,
-            family,
-            params,
-            which,
-            cols.get("offset"),
-            cols.get("exposure"),
-            self.missing,
-            meta=meta,
-        )
+        return ddf, cols
 
 
 def _strip(totals: dict, prefix: str) -> dict:
     return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
 
 
-def _linear_or_mean(block, layout, family, params, which):
+def _predicted_values(eta, X, codes, layout, family, which):
+    if which == "linear":
+        return eta
+    mean = family.fitted(eta)
+    return mean if which == "mean" else family.variance(mean)
+
+
+def _prediction_values(eta, X, codes, layout, family, cov, alpha, dist_args):
+    from daskstats.inference.prediction import prediction_frame
+
+    return prediction_frame(eta, X, codes, layout, family, cov, alpha, dist_args)
+
+
+def _wrap(values, meta, index, kept=None, n=None):
+    """Values for kept rows as a pandas object indexed like the input (NaN elsewhere)."""
+    if isinstance(meta, pd.Series):
+        if kept is None:
+            return pd.Series(values, index=index, name=meta.name)
+        out = np.full(n, np.nan)
+        out[kept] = values
+        return pd.Series(out, index=index, name=meta.name)
+    columns = {}
+    for name in meta.columns:
+        if kept is None:
+            columns[name] = values[name]
+        else:
+            col = np.full(n, np.nan)
+            col[kept] = values[name]
+            columns[name] = col
+    return pd.DataFrame(columns, index=index)
+
+
+def _block_values(block, layout, params, meta, values_fn, *args):
     from daskstats.families import with_trials
 
-    eta = layout.linear_predictor(block["X"], block.get("codes"), params)
+    X, codes = block["X"], block.get("codes")
+    eta = layout.linear_predictor(X, codes, params)
     if block.get("off") is not None:
         eta = eta + block["off"]
-    values = eta if which == "linear" else with_trials(family, block.get("n")).fitted(eta)
-    return pd.Series(values, name="predicted")
+    family = args[0] if args else None
+    if family is not None and block.get("n") is not None:
+        args = (with_trials(family, block["n"]), *args[1:])
+    values = values_fn(eta, X, codes, layout, *args)
+    return _wrap(values, meta, pd.RangeIndex(len(eta)))
 
 
-def _predict_partition(
-    frame, spec, layout, family, params, which, offset_col, exposure_col, missing
+def _partition_values(
+    frame, spec, layout, params, offset_col, exposure_col, meta, values_fn, *args
 ):
     _, X, kept, codes = build_block_matrices(
         spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
@@ -587,10 +666,8 @@ def _predict_partition(
         eta = eta + frame[offset_col].to_numpy(dtype=float)[kept]
     if exposure_col is not None:
         eta = eta + np.log(frame[exposure_col].to_numpy(dtype=float)[kept])
-    values = eta if which == "linear" else family.fitted(eta)
-    out = np.full(len(frame), np.nan)
-    out[kept] = values
-    return pd.Series(out, index=frame.index, name="predicted")
+    values = values_fn(eta, X, codes, layout, *args)
+    return _wrap(values, meta, frame.index, kept, len(frame))
 
 
 def _allowed_links(family) -> tuple:

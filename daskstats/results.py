@@ -79,6 +79,7 @@ class GLMResults:
     cov_kwds: dict = field(default_factory=dict)
     method: str = "IRLS"
     df_resid_inference: float | None = None
+    llf_scale_used: float = 1.0
 
     # --- parameters and inference -------------------------------------------------------
     @property
@@ -171,6 +172,84 @@ class GLMResults:
             return 1 - np.exp((self.llnull - self.llf) * (2 / self.nobs))
         raise ValueError("only McFadden ('mcf') and Cox-Snell ('cs') are available")
 
+    def info_criteria(self, crit: str, scale: float | None = None, dk_params: int = 0) -> float:
+        """``"aic"``, ``"bic"`` or ``"qaic"`` with ``dk_params`` extra parameters (statsmodels)."""
+        crit = crit.lower()
+        k_params = self.df_model + 1 + dk_params
+        if crit == "aic":
+            return -2 * self.llf + 2 * k_params
+        if crit == "bic":
+            return -2 * self.llf + k_params * np.log(self.df_model + self.df_resid + 1)
+        if crit == "qaic":
+            if scale is None:
+                raise ValueError(
+                    "qaic needs the scale of the largest model: info_criteria('qaic', scale=...)"
+                )
+            return -2 * self.llf_scaled(1.0) / scale + 2 * k_params
+        raise ValueError(f"crit must be 'aic', 'bic' or 'qaic', got {crit!r}")
+
+    def llf_scaled(self, scale: float | None = None) -> float:
+        """Log-likelihood at ``scale`` (the estimated one when None); fixed-scale families and
+        ``scale`` equal to the fit's return ``llf`` directly, others need one pass."""
+        if scale is None or scale == self.llf_scale_used:
+            return self.llf
+        return self.model._loglike_at(self.params.to_numpy(), scale)
+
+    # --- hypothesis tests (statsmodels' own implementations) -----------------------------
+    def t_test(self, r_matrix, cov_p=None, use_t=None):
+        """t (or z) tests of linear constraints: ``"x1 = x2"``, a matrix, or ``(R, q)``.
+
+        Returns statsmodels' ``ContrastResults``.
+        """
+        from daskstats.inference.hypotheses import t_test
+
+        return t_test(self, r_matrix, cov_p=cov_p, use_t=use_t)
+
+    def f_test(self, r_matrix, cov_p=None, invcov=None):
+        """Joint F test of linear constraints (statsmodels' ``ContrastResults``)."""
+        from daskstats.inference.hypotheses import f_test
+
+        return f_test(self, r_matrix, cov_p=cov_p, invcov=invcov)
+
+    def wald_test(
+        self, r_matrix, cov_p=None, invcov=None, use_f=None, df_constraints=None, scalar=True
+    ):
+        """Joint Wald test, chi² unless ``use_f`` (default: ``use_t``), as statsmodels."""
+        from daskstats.inference.hypotheses import wald_test
+
+        return wald_test(
+            self,
+            r_matrix,
+            cov_p=cov_p,
+            invcov=invcov,
+            use_f=use_f,
+            df_constraints=df_constraints,
+            scalar=scalar,
+        )
+
+    def wald_test_terms(
+        self, skip_single=False, extra_constraints=None, combine_terms=None, scalar=True
+    ):
+        """One joint Wald test per formula term (statsmodels' ``WaldTestResults``)."""
+        from daskstats.inference.hypotheses import wald_test_terms
+
+        return wald_test_terms(
+            self,
+            skip_single=skip_single,
+            extra_constraints=extra_constraints,
+            combine_terms=combine_terms,
+            scalar=scalar,
+        )
+
+    def compare_lr_test(self, restricted) -> tuple[float, float, float]:
+        """Likelihood-ratio test against a nested ``restricted`` fit on the same rows.
+
+        Returns ``(lr_stat, p_value, df_diff)`` as statsmodels' ``compare_lr_test``.
+        """
+        from daskstats.inference.hypotheses import lr_test
+
+        return lr_test(self, restricted)
+
     # --- lazy per-row quantities ----------------------------------------------------------
     def _per_row(self, fn, *args) -> da.Array:
         design = self.model.design
@@ -219,7 +298,9 @@ class GLMResults:
         new_data : dask or pandas DataFrame, optional
             Data with the formula's columns; the fit's own rows when omitted.  Categorical
             levels must be among those seen at fit time.
-        which : {"mean", "linear"}
+        which : {"mean", "linear", "var_unscaled"}
+            ``"var_unscaled"`` is the family's variance function at the predicted mean
+            (without scale or variance weights), as statsmodels.
         offset, exposure : str, dask Series or array, optional
             For ``new_data``: a column name or values.  When omitted and the model was fitted
             with an offset/exposure column of that name present in ``new_data``, it is used.
@@ -230,6 +311,24 @@ class GLMResults:
             Indexed like ``new_data``; rows with missing values give NaN.
         """
         return self.model._predict(self.params.to_numpy(), new_data, which, offset, exposure)
+
+    def get_prediction(self, new_data=None, *, offset=None, exposure=None):
+        """Predicted means with standard errors and confidence intervals, lazily.
+
+        ``get_prediction(new_data).summary_frame(alpha=0.05)`` is a dask DataFrame with
+        statsmodels' columns ``mean``, ``mean_se``, ``mean_ci_lower``, ``mean_ci_upper``,
+        computed partition by partition (delta method; intervals of the linear predictor
+        mapped through the inverse link, as statsmodels' default "endpoint" method).
+        """
+        return self.model._prediction(
+            self.params.to_numpy(),
+            self.cov_params_default,
+            new_data,
+            offset,
+            exposure,
+            self._df_inference,
+            self.use_t,
+        )
 
     # --- presentation --------------------------------------------------------------------
     def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05):

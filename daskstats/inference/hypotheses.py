@@ -1,0 +1,119 @@
+"""Hypothesis tests: statsmodels' own ``t_test``, ``f_test``, ``wald_test`` and
+``wald_test_terms`` run on a small view of a daskstats fit, plus the likelihood-ratio test.
+
+statsmodels' implementations only need the estimates, their covariance, the column names and
+the formula's term layout, all of which a fit holds in memory; so the tests (constraint
+parsing, statistics, result types) are exactly statsmodels'.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from scipy import stats
+from statsmodels.base.model import LikelihoodModelResults
+
+__all__ = ["StatsmodelsView", "t_test", "f_test", "wald_test", "wald_test_terms", "lr_test"]
+
+
+class StatsmodelsView:
+    """The attributes statsmodels' test methods read, taken from a daskstats fit."""
+
+    def __init__(self, results):
+        self.params = results.params.to_numpy()
+        self._cov = results.cov_params().to_numpy()
+        self.normalized_cov_params = results.normalized_cov_params
+        self.cov_params_default = self._cov
+        self.df_resid = results.df_resid
+        if results.df_resid_inference is not None:
+            self.df_resid_inference = results.df_resid_inference
+        self.use_t = results.use_t
+        self.scale = results.scale
+        names = list(results.params.index)
+        data = SimpleNamespace(
+            cov_names=names,
+            param_names=names,
+            xnames=names,
+            model_spec=results.model.spec.x_info,
+        )
+        self.model = SimpleNamespace(data=data, exog_names=names)
+
+    def cov_params(self, r_matrix=None, column=None, scale=None, cov_p=None, other=None):
+        cov = self._cov if cov_p is None else cov_p
+        if column is not None:
+            column = np.asarray(column)
+            return cov[column][:, column] if column.shape else cov[column, column]
+        if r_matrix is not None:
+            r_matrix = np.asarray(r_matrix)
+            if r_matrix.ndim == 1:
+                r_matrix = r_matrix[None, :]
+            other = r_matrix if other is None else np.asarray(other)
+            return r_matrix @ cov @ other.T
+        return cov
+
+    # statsmodels' methods call each other through ``self``
+    t_test = LikelihoodModelResults.t_test
+    f_test = LikelihoodModelResults.f_test
+    wald_test = LikelihoodModelResults.wald_test
+    wald_test_terms = LikelihoodModelResults.wald_test_terms
+
+
+def t_test(results, r_matrix, cov_p=None, use_t=None):
+    """statsmodels' ``t_test`` (string, matrix or ``(R, q)`` constraints)."""
+    return StatsmodelsView(results).t_test(r_matrix, cov_p=cov_p, use_t=use_t)
+
+
+def f_test(results, r_matrix, cov_p=None, invcov=None):
+    """statsmodels' ``f_test``."""
+    return StatsmodelsView(results).f_test(r_matrix, cov_p=cov_p, invcov=invcov)
+
+
+def wald_test(
+    results, r_matrix, cov_p=None, invcov=None, use_f=None, df_constraints=None, scalar=True
+):
+    """statsmodels' ``wald_test`` (chi² unless ``use_f`` or ``use_t``)."""
+    return StatsmodelsView(results).wald_test(
+        r_matrix,
+        cov_p=cov_p,
+        invcov=invcov,
+        use_f=use_f,
+        df_constraints=df_constraints,
+        scalar=scalar,
+    )
+
+
+def wald_test_terms(
+    results, skip_single=False, extra_constraints=None, combine_terms=None, scalar=True
+):
+    """statsmodels' ``wald_test_terms``: one joint test per formula term."""
+    return StatsmodelsView(results).wald_test_terms(
+        skip_single=skip_single,
+        extra_constraints=extra_constraints,
+        combine_terms=combine_terms,
+        scalar=scalar,
+    )
+
+
+def lr_test(full, restricted) -> tuple[float, float, float]:
+    """Likelihood-ratio test of a restricted fit nested in ``full``.
+
+    Returns
+    -------
+    lr_stat, p_value, df_diff : float
+        ``2 (llf_full − llf_restricted)``, its chi² p-value and the difference in parameters,
+        as statsmodels' ``compare_lr_test``.
+    """
+    if full.nobs != restricted.nobs:
+        raise ValueError(
+            f"the fits use different rows ({full.nobs} and {restricted.nobs}); a likelihood-ratio "
+            "test needs the same data."
+        )
+    df_diff = full.df_model - restricted.df_model
+    if df_diff <= 0:
+        raise ValueError(
+            "the restricted model must have fewer parameters than the full one: call "
+            "full.compare_lr_test(restricted)."
+        )
+    lr_stat = -2 * (restricted.llf - full.llf)
+    return float(lr_stat), float(stats.chi2.sf(lr_stat, df_diff)), float(df_diff)
