@@ -9,6 +9,7 @@ from daskstats.errors import (
     DomainWarning,
     PerfectSeparationWarning,
 )
+from daskstats.io import load
 from daskstats.model import GLM
 from daskstats.results import GLMResults
 
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "glm",
     "GLM",
+    "load",
     "GLMResults",
     "families",
     "DataError",

@@ -510,6 +510,13 @@ class GLM:
             extra["df_resid_inference"] = min(n_groups[: len(groups)]) - 1
         return cov, extra
 
+    def _require_data(self) -> None:
+        if self.design is None:
+            raise DataError(
+                "these results were loaded from a file and hold no data: pass new_data (and its "
+                "offset/exposure) to predict or get_prediction."
+            )
+
     def _loglike_at(self, params, scale: float) -> float:
         """statsmodels' log-likelihood at ``params`` and a given ``scale`` (one pass)."""
         null = {"null_intercept": None, "null_mean": None}
@@ -556,6 +563,7 @@ class GLM:
         """Lazy per-row values: ``values_fn(eta, X, codes, layout, *args)`` on every partition of
         ``new_data`` (or of the fit's own rows), as a dask Series/DataFrame."""
         if new_data is None:
+            self._require_data()
             parts = [
                 delayed(_block_values)(b, self.layout, params, meta, values_fn, *args)
                 for b in self.design.blocks

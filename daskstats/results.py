@@ -252,6 +252,7 @@ class GLMResults:
 
     # --- lazy per-row quantities ----------------------------------------------------------
     def _per_row(self, fn, *args) -> da.Array:
+        self.model._require_data()
         design = self.model.design
         lengths = self.model._lengths
         parts = [
@@ -329,6 +330,13 @@ class GLMResults:
             self._df_inference,
             self.use_t,
         )
+
+    def save(self, path) -> None:
+        """Write the results to ``path`` in a safe format (no pickle); read with
+        :func:`daskstats.load`."""
+        from daskstats.io import save
+
+        save(self, path)
 
     # --- presentation --------------------------------------------------------------------
     def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05):

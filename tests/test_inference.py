@@ -171,3 +171,43 @@ def test_fit_statistics(fair, family):
         assert ours.info_criteria(crit, **kw) == pytest.approx(
             theirs.info_criteria(crit, **kw), rel=1e-6
         )
+
+
+def test_wald_and_prediction_closed_form_on_generated_data():
+    """Gaussian/identity: V = s² (XᵀX)⁻¹ with s² = RSS/(n-p) (closed form, numpy)."""
+    rng = np.random.default_rng(21)
+    n = 500
+    X = np.c_[np.ones(n), rng.normal(size=(n, 2))]
+    y = X @ np.array([1.0, 0.5, 0.5]) + rng.normal(size=n)
+    frame = __import__("pandas").DataFrame({"y": y, "a": X[:, 1], "b": X[:, 2]})
+    res = ds.glm("y ~ a + b", frame)
+    beta = np.linalg.solve(X.T @ X, X.T @ y)
+    s2 = np.sum((y - X @ beta) ** 2) / (n - 3)
+    V = s2 * np.linalg.inv(X.T @ X)
+    R = np.array([[0.0, 1.0, -1.0]])
+    chi2 = float((R @ beta) @ np.linalg.solve(R @ V @ R.T, R @ beta))
+    assert res.wald_test("a = b", scalar=True).statistic == pytest.approx(chi2, rel=1e-8)
+    x0 = np.array([1.0, 0.3, -0.2])
+    frame0 = res.get_prediction(__import__("pandas").DataFrame({"a": [0.3], "b": [-0.2]}))
+    got = frame0.summary_frame().compute().iloc[0]
+    assert got["mean"] == pytest.approx(x0 @ beta, rel=1e-10)
+    assert got["mean_se"] == pytest.approx(np.sqrt(x0 @ V @ x0), rel=1e-8)
+
+
+def test_cluster_with_as_many_groups_as_rows(fair):
+    """Every row its own cluster: the group sums pass through a dask groupby on the workers.
+
+    Reference: statsmodels with the same groups."""
+    data = fair.assign(row=np.arange(len(fair)))
+    ours = ds.glm(
+        "affairs ~ rate_marriage + age",
+        to_dask(data, "irregular"),
+        ds.families.Poisson(),
+        cov_type="cluster",
+        cov_kwds={"groups": "row"},
+    )
+    theirs = smf.glm("affairs ~ rate_marriage + age", data, family=sm.families.Poisson()).fit(
+        cov_type="cluster", cov_kwds={"groups": data["row"]}
+    )
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-6)
+    assert ours.cov_kwds["n_groups"] == len(data)
