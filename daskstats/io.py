@@ -188,10 +188,10 @@ def load(path, namespace: dict | None = None):
     -------
     GLMResults
     """
+    from daskstats.design import ExtraColumns
     from daskstats.formula import _rebuild_spec
     from daskstats.layout import BlockCovariance, plan_layout
     from daskstats.model import GLM
-    from daskstats.design import ExtraColumns
     from daskstats.results import GLMResults
 
     meta, arrays = _read(Path(path))

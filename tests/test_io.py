@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 import numpy as np
-import pandas as pd
 import pytest
 from cases import dataset
 
@@ -93,7 +92,7 @@ def test_loaded_results_explain_what_needs_data(fitted, tmp_path):
     res.save(tmp_path / "r")
     back = ds.load(tmp_path / "r")
     with pytest.raises(ds.DataError, match="loaded from a file"):
-        back.resid_pearson
+        _ = back.resid_pearson
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage"])
