@@ -1,4 +1,4 @@
-"""Small helpers shared by ``scaling.py``, ``distributed.py``, ``out_of_core.py`` and
+"""Small helpers shared by ``scaling.py``, ``distributed_overhead.py``, ``out_of_core.py`` and
 ``fixed_effects.py`` (data generation and the machine description come from ``run.py``)."""
 
 from __future__ import annotations

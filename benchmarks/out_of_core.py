@@ -13,6 +13,13 @@ than half the workers' memory daskstats should stream it from parquet on every p
 samples the resident memory of the worker processes every 0.2 s.  ``--check-in-memory`` also
 fits the same files with ``persist=True`` on the threaded scheduler (no memory limit) and
 compares the coefficients (only for data that fits in RAM).
+
+The default of 250,000 rows per file (one dask partition each) keeps a worker below
+distributed's spill threshold (70% of a 1 GB limit): an idle worker already holds ~400 MiB
+(pandas, pyarrow, daskstats, and numba pulled in by ``sparse`` via ``dask.array``), and a
+streamed pass holds one partition plus its design block.  With 1,000,000-row partitions the
+workers peak near 730 MiB and every partition and design block is spilled to disk on every
+pass.
 """
 
 from __future__ import annotations
@@ -127,10 +134,11 @@ def fit_on_cluster(path: str, formula: str, args, notes: list[str]) -> dict:
         ds.glm(formula, dd.from_pandas(warm, npartitions=2), ds.families.Binomial())
         pids = {f"worker {i}": pid for i, pid in enumerate(client.run(os.getpid).values())}
         pids["client"] = os.getpid()
+        before = client.run(_spilled)
         with RssSampler(pids, interval=0.2) as sampler:
             started = time.perf_counter()
             ddf = dd.read_parquet(path)
-            res = ds.glm(formula, ddf, ds.families.Binomial())
+            res = ds.glm(formula, ddf, ds.families.Binomial(), persist=args.persist)
             seconds = time.perf_counter() - started
         spilled = client.run(_spilled)
     return {
@@ -139,7 +147,7 @@ def fit_on_cluster(path: str, formula: str, args, notes: list[str]) -> dict:
         "partitions": ddf.npartitions,
         "peak": sampler.peak,
         "baseline": baseline,
-        "spilled": sum(s["written"] for s in spilled.values()),
+        "spilled": sum(s["written"] - before[w]["written"] for w, s in spilled.items()),
         "on_disk": sum(s["on_disk"] for s in spilled.values()),
         "limit": limit,
     }
@@ -174,7 +182,7 @@ def report(args, m: dict, sizes: dict, notes: list[str]) -> str:
         ("data in memory (float64 columns)", mib(sizes["memory"])),
         ("design estimate (rows x (p + 4) x 8)", mib(sizes["design"])),
         ("workers x memory_limit", f"{args.workers} x {format_bytes(m['limit'])}"),
-        ("design persisted", str(res.model.design.persisted)),
+        ("design persisted", f"{res.model.design.persisted} (persist={args.persist})"),
         ("iterations / passes", f"{res.n_iter} / {res.passes} ({names})"),
         ("total seconds (read_parquet + ds.glm)", f"{secs:.2f}"),
         (
@@ -202,14 +210,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--cols", type=int, default=10, help="numeric predictors")
     parser.add_argument("--memory-limit", default="1GB", help="memory_limit of each worker")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rows-per-file", type=float, default=1e6, help="rows per parquet file")
+    parser.add_argument("--rows-per-file", type=float, default=2.5e5, help="rows per file")
     parser.add_argument("--tmpdir", default=None, help="where the temporary directory goes")
     parser.add_argument("--keep", action="store_true", help="keep the parquet directory")
+    parser.add_argument(
+        "--persist", choices=("auto", "true", "false"), default="auto", help="ds.glm's persist"
+    )
     parser.add_argument("--check-in-memory", action="store_true", help="also fit with persist")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", default=None, help="append the results to this file")
     args = parser.parse_args(argv)
     args.rows, args.rows_per_file = int(args.rows), int(args.rows_per_file)
+    args.persist = {"auto": None, "true": True, "false": False}[args.persist]
     return args
 
 

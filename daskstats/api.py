@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import patsy
 
 from daskstats.model import GLM
-from daskstats.results import GLMResults
 
 __all__ = ["glm"]
 
@@ -29,9 +29,11 @@ def glm(
     start_params=None,
     alpha: float = 0.0,
     L1_wt: float = 1.0,
+    refit: bool = False,
+    alphas=None,
     persist: bool | None = None,
     verbose: bool = False,
-) -> GLMResults:
+):
     """Fit a generalized linear model to a dask (or pandas) DataFrame.
 
     The same call as statsmodels' ``smf.glm(formula, data, family, ...).fit(...)``, with the
@@ -60,8 +62,16 @@ def glm(
     maxiter : int
     tol : float
     start_params : array_like, optional
-    alpha, L1_wt : float
-        Reserved for penalized fits.
+    alpha : float, array or dict
+        Elastic-net penalty weight (statsmodels' ``fit_regularized`` convention; the intercept
+        is not penalized by default). Non-zero makes this a penalized fit.
+    L1_wt : float
+        1 lasso, 0 ridge, in between elastic net.
+    refit : bool
+        After an L1 fit, refit without penalty on the selected columns (for inference).
+    alphas : sequence of float, optional
+        Fit a regularization path instead (largest alpha first, warm starts); returns a
+        :class:`~daskstats.regularized.RegularizationPath`.
     persist : bool, optional
         Hold the design in memory (default: automatic).
     verbose : bool
@@ -69,7 +79,7 @@ def glm(
 
     Returns
     -------
-    GLMResults
+    GLMResults (or RegularizationPath with ``alphas``)
 
     Examples
     --------
@@ -92,6 +102,18 @@ def glm(
         persist=persist,
         eval_env=patsy.EvalEnvironment.capture(1),
     )
+    if alphas is not None:
+        return model.fit_path(alphas, L1_wt, method=method, verbose=verbose)
+    if isinstance(alpha, dict) or np.any(np.asarray(alpha) != 0):
+        return model.fit_regularized(
+            alpha,
+            L1_wt,
+            method=method,
+            refit=refit,
+            maxiter=None if maxiter == 100 else maxiter,
+            start_params=start_params,
+            verbose=verbose,
+        )
     return model.fit(
         method,
         cov_type=cov_type,

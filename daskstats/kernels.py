@@ -305,3 +305,42 @@ def loglike_pass(
     if mu0 is not None:
         out["llnull"] = likelihood.generic_row_sums(family, y, mu0, fw, vw, scale)
     return out
+
+
+def gradient_pass(block: dict, layout: Layout, family: Family, params: np.ndarray) -> dict:
+    """Deviance, gradient of ``D/2`` and the diagonal of the Fisher information at ``params``.
+
+    One fused pass for first-order methods: ``∇(D/2) = −Xᵀ s`` with the scale-1 score factors
+    ``s = f v n (y − μ) / (g'(μ) V(μ))``; ``diag = Σ w x²`` with the IRLS weights ``w``.
+    """
+    X, y = block["X"], block["y"]
+    nrows = y.shape[0]
+    trials = block.get("n")
+    family = with_trials(family, trials)
+    rows_ops = rows_for(family, trials)
+    codes = block.get("codes")
+    eta = layout.linear_predictor(X, codes, params)
+    off = block.get("off")
+    if off is not None:
+        eta = eta + off
+    mu = rows_ops.mean(eta)
+    fw = _ones_or(block.get("fw"), nrows)
+    vw = _ones_or(block.get("vw"), nrows)
+    iw = fw * vw if trials is None else fw * vw * trials
+    deriv = family.link.deriv(mu)
+    variance = rows_ops.variance(mu)
+    score = iw * (y - mu) / (deriv * variance)
+    w = iw / (deriv**2 * variance)
+    grad = np.zeros(layout.n_params)
+    diag = np.zeros(layout.n_params)
+    dense = layout.dense if layout.coded is not None else slice(None)
+    grad[dense] = -(X.T @ score)
+    diag[dense] = (X * X).T @ w
+    if layout.coded is not None:
+        L = layout.coded.n_levels
+        keep = layout.coded.level_column >= 0
+        cols = layout.coded.columns[layout.coded.level_column[keep]]
+        grad[cols] = -np.bincount(codes, weights=score, minlength=L)[keep]
+        diag[cols] = np.bincount(codes, weights=w, minlength=L)[keep]
+    dev = float(np.dot(fw * vw, rows_ops.unit_deviance(y, mu)))
+    return {"dev": dev, "grad": grad, "diag": diag}

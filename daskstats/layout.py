@@ -178,6 +178,16 @@ class Layout:
         full[c, c] = a
         return full
 
+    def dense_rhs(self, totals: dict) -> np.ndarray:
+        """``XᵀWz`` as a full p-vector from summed pieces."""
+        if self.coded is None:
+            return totals["xtwz"]
+        out = np.empty(self.n_params)
+        out[self.dense] = totals["xtwz"]
+        _, _, pick = self._coded_blocks(totals)
+        out[self.coded.columns] = totals["cat_wz"][pick]
+        return out
+
     def solve(self, totals: dict, names: list[str]) -> np.ndarray:
         """Solve the weighted least-squares system ``XᵀWX β = XᵀWz`` from summed pieces."""
         from daskstats.kernels import symmetrize

@@ -298,6 +298,8 @@ class GLM:
         alpha: float = 0.0,
         L1_wt: float = 1.0,
         verbose: bool = False,
+        _solve=None,
+        _selected=None,
     ) -> GLMResults:
         """Fit by IRLS (one pass over the data per iteration).
 
@@ -316,13 +318,18 @@ class GLM:
             Convergence when the deviance changes by at most ``max(tol, 1000 ε |D|)``.
         start_params : array_like, optional
         alpha, L1_wt : float
-            Reserved for penalized fits (not available yet: ``alpha`` must be 0).
+            A non-zero ``alpha`` makes this :meth:`fit_regularized`.
         verbose : bool
             Print one line per iteration.
         """
-        if np.any(np.asarray(alpha) != 0):
-            raise NotImplementedError(
-                "penalized fits (alpha > 0) are not available yet; fit with alpha=0."
+        if isinstance(alpha, dict) or np.any(np.asarray(alpha) != 0):
+            return self.fit_regularized(
+                alpha=alpha,
+                L1_wt=L1_wt,
+                method=method,
+                maxiter=None if maxiter == 100 else maxiter,
+                start_params=start_params,
+                verbose=verbose,
             )
         if method not in ("auto", "irls", "IRLS"):
             raise DataError(f"method must be 'auto' or 'irls', got {method!r}.")
@@ -344,7 +351,7 @@ class GLM:
         y_mean = summary["sum_y"] / summary["nobs"]
         nobs = int(summary["nobs"])
         wnobs = summary["wnobs"] if self.extras.freq_weights is not None else float(nobs)
-        df_model = p - 1
+        df_model = (p if _selected is None else len(_selected)) - 1
         df_resid = wnobs - df_model - 1
         has_offset = self.extras.offset is not None or self.extras.exposure is not None
         layout = self.layout
@@ -392,7 +399,7 @@ class GLM:
             evaluate,
             p,
             names,
-            solve=lambda totals: layout.solve(totals, names),
+            solve=_solve or (lambda totals: layout.solve(totals, names)),
             null=null,
             null_evaluate=null_evaluate,
             start_params=start_params,
@@ -430,7 +437,12 @@ class GLM:
                 name="log-likelihood",
             )
             llf, llnull = ll["llf"], ll["llnull"]
-        normalized_cov = layout.inverse(result.bread, names)
+        if _selected is None:
+            normalized_cov = layout.inverse(result.bread, names)
+        else:  # refit on a subset of columns: the others are fixed at 0
+            sub = np.ix_(_selected, _selected)
+            normalized_cov = np.full((p, p), np.nan)
+            normalized_cov[sub] = inverse_spd(layout.dense_gram(result.bread)[sub])
         cov, extra = self._covariance(
             cov_type, cov_kwds, normalized_cov, scale, result.params, nobs, p
         )
@@ -509,6 +521,55 @@ class GLM:
         if cov_kwds.get("df_correction", True) is not False:
             extra["df_resid_inference"] = min(n_groups[: len(groups)]) - 1
         return cov, extra
+
+    def fit_regularized(
+        self,
+        alpha,
+        L1_wt: float = 1.0,
+        *,
+        method: str = "auto",
+        refit: bool = False,
+        maxiter: int | None = None,
+        tol: float = 1e-10,
+        start_params=None,
+        penalize_intercept: bool = False,
+        rho: float | None = None,
+        verbose: bool = False,
+    ) -> GLMResults:
+        """Elastic-net fit with statsmodels' objective (see :mod:`daskstats.regularized`).
+
+        Parameters
+        ----------
+        alpha : float, array of shape (p,), or dict
+            Penalty weight; a scalar leaves the intercept unpenalized; a dict names terms or
+            columns (``{"C(g)": 0.1, "x1": 0.0}``).
+        L1_wt : float
+            1 is the lasso, 0 ridge, in between the elastic net.
+        method : {"auto", "prox_newton", "proximal_grad", "admm", "admm_async", "lbfgs"}
+        refit : bool
+            Refit without penalty on the selected columns and report that fit's inference.
+        """
+        from daskstats.regularized import fit_regularized
+
+        return fit_regularized(
+            self,
+            alpha,
+            L1_wt,
+            method=method,
+            refit=refit,
+            maxiter=maxiter,
+            tol=tol,
+            start_params=start_params,
+            penalize_intercept=penalize_intercept,
+            rho=rho,
+            verbose=verbose,
+        )
+
+    def fit_path(self, alphas, L1_wt: float = 1.0, **kwargs):
+        """Penalized fits along ``alphas`` (largest first) with warm starts."""
+        from daskstats.regularized import fit_path
+
+        return fit_path(self, alphas, L1_wt, **kwargs)
 
     def _require_data(self) -> None:
         if self.design is None:

@@ -80,6 +80,14 @@ class GLMResults:
     method: str = "IRLS"
     df_resid_inference: float | None = None
     llf_scale_used: float = 1.0
+    penalty: object = None
+    notes: tuple = ()
+
+    def with_notes(self, notes: tuple) -> GLMResults:
+        """A copy with more lines for the summary's notes."""
+        from dataclasses import replace
+
+        return replace(self, notes=tuple(self.notes) + tuple(notes))
 
     # --- parameters and inference -------------------------------------------------------
     @property

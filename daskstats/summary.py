@@ -55,6 +55,9 @@ def glm_summary(results, yname=None, xname=None, title=None, alpha: float = 0.05
         results, gleft=top_left, gright=top_right, yname=yname, xname=xname, title=title
     )
     smry.add_table_params(results, yname=yname, xname=xname, alpha=alpha, use_t=results.use_t)
+    notes = list(getattr(results, "notes", ()))
     if not results.converged:
-        smry.add_extra_txt([f"The fit did not converge in {results.n_iter} iterations."])
+        notes.append(f"The fit did not converge in {results.n_iter} iterations.")
+    if notes:
+        smry.add_extra_txt(notes)
     return smry

@@ -102,3 +102,23 @@ def test_coded_categorical_on_workers(client, monkeypatch):
     remote = ds.glm(f, to_dask(data, "irregular"), ds.families.Poisson())
     np.testing.assert_allclose(local.params, remote.params, rtol=1e-9)
     np.testing.assert_allclose(local.bse, remote.bse, rtol=1e-9)
+
+
+def test_async_admm_on_the_cluster(client):
+    """Asynchronous ADMM updates the consensus as each partition reports; it converges to the
+    synchronous answer (reference: method='auto' on the threaded scheduler)."""
+    from test_regularized import _load
+
+    data, f, _ = _load("binomial")
+    with _threaded():
+        ref = ds.glm(f, to_dask(data, "irregular"), ds.families.Binomial(), alpha=0.02, L1_wt=0.5)
+    res = ds.glm(
+        f,
+        to_dask(data, "irregular"),
+        ds.families.Binomial(),
+        alpha=0.02,
+        L1_wt=0.5,
+        method="admm_async",
+    )
+    assert res.converged
+    np.testing.assert_allclose(res.params, ref.params, atol=1e-4)

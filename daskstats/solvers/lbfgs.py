@@ -1,0 +1,74 @@
+"""L-BFGS for smooth (L2-only) penalized fits: scipy's L-BFGS-B, one pass per evaluation."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from scipy import optimize
+
+from daskstats.errors import ConvergenceWarning
+from daskstats.penalties import ElasticNet
+from daskstats.solvers.irls import IRLSResult
+
+__all__ = ["lbfgs"]
+
+
+def lbfgs(
+    evaluate: Callable[[np.ndarray], dict],
+    penalty: ElasticNet,
+    n: float,
+    start: np.ndarray,
+    *,
+    maxiter: int = 1000,
+    tol: float = 1e-10,
+    callback: Callable[[dict], None] | None = None,
+) -> IRLSResult:
+    """Minimize ``D/(2n) + Σ α_j β_j²/2`` (``L1_wt`` must be 0) with L-BFGS-B."""
+    if penalty.has_l1:
+        raise ValueError("method='lbfgs' is for smooth problems: L1_wt must be 0.")
+    history: list[dict] = []
+    last: dict = {}
+    clock = time.perf_counter()
+
+    def fun(beta):
+        nonlocal clock
+        totals = evaluate(beta)
+        last.update(totals=totals, beta=beta.copy())
+        value = totals["dev"] / (2 * n) + penalty.value(beta)
+        grad = totals["grad"] / n + penalty.l2 * beta
+        now = time.perf_counter()
+        entry = {
+            "iteration": len(history),
+            "deviance": totals["dev"],
+            "objective": value,
+            "rel_change": np.nan,
+            "step": np.nan,
+            "seconds": now - clock,
+        }
+        clock = now
+        history.append(entry)
+        if callback is not None:
+            callback(entry)
+        return value, grad
+
+    out = optimize.minimize(
+        fun,
+        np.asarray(start, dtype=float),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": maxiter, "ftol": tol, "gtol": tol * 1e-2, "maxcor": 20},
+    )
+    if not out.success:
+        warnings.warn(f"L-BFGS did not converge: {out.message}", ConvergenceWarning, stacklevel=3)
+    totals = last["totals"] if np.array_equal(last["beta"], out.x) else evaluate(out.x)
+    return IRLSResult(
+        params=out.x,
+        converged=bool(out.success),
+        n_iter=int(out.nit),
+        totals=totals,
+        bread=totals,
+        history=history,
+    )
