@@ -15,9 +15,8 @@ that fit's inference (which ignores the selection). L2-only fits get sandwich st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ import pandas as pd
 from daskstats import kernels
 from daskstats.errors import DataError
 from daskstats.penalties import ElasticNet, penalty_weights
-from daskstats.solvers.admm import ConsensusADMM, admm, local_solve
+from daskstats.solvers.admm import admm, local_solve
 from daskstats.solvers.irls import NullState, solve_dense
 from daskstats.solvers.lbfgs import lbfgs
 from daskstats.solvers.linalg import inverse_spd

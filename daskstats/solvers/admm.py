@@ -71,7 +71,7 @@ def local_solve(
         return value, eta, mu
 
     beta = start.copy()
-    value, eta, mu = local_objective(beta)
+    value, _, mu = local_objective(beta)
     for _ in range(steps):
         deriv = fam.link.deriv(mu)
         variance = ops.variance(mu)
@@ -83,13 +83,13 @@ def local_solve(
         step = 1.0
         for _ in range(30):  # damped Newton: the local objective must not rise
             candidate = beta - step * delta
-            new_value, new_eta, new_mu = local_objective(candidate)
+            new_value, _, new_mu = local_objective(candidate)
             if np.isfinite(new_value) and new_value <= value + 1e-15 * abs(value):
                 break
             step /= 2
         else:
             break
-        beta, value, eta, mu = candidate, new_value, new_eta, new_mu
+        beta, value, mu = candidate, new_value, new_mu
         if np.max(np.abs(step * delta)) <= 1e-12 * (1 + np.max(np.abs(beta))):
             break
     return beta
