@@ -112,6 +112,7 @@ def _fit_command(args) -> int:
         cov_kwds=cov_kwds,
         verbose=args.verbose,
         alpha=args.alpha,
+        L1_wt=args.l1_wt,
     )
     if args.format == "json":
         text = json.dumps(_as_json(res), indent=2)

@@ -391,6 +391,9 @@ class GLM:
             return self.runner.run(kernels.null_pass, spec, name="null model")
 
         callback = _print_iteration if verbose else None
+        self.runner.progress = verbose
+        if verbose:
+            _announce_dashboard()
         if start_params is not None:
             start_params = np.asarray(start_params, dtype=float)
             if start_params.shape != (p,):
@@ -741,6 +744,14 @@ def _partition_values(
 
 def _allowed_links(family) -> tuple:
     return tuple(getattr(family, "safe_links", ()) or (type(family.link),))
+
+
+def _announce_dashboard() -> None:
+    from daskstats.passes import dashboard_link
+
+    link = dashboard_link()
+    if link:
+        print(f"dask dashboard: {link}", flush=True)
 
 
 def _print_iteration(entry: dict) -> None:

@@ -57,6 +57,7 @@ class PassRunner:
     blocks: list
     passes: int = 0
     log: list = field(default_factory=list)
+    progress: bool = False
 
     def run(self, kernel: Callable, *args, name: str | None = None, counted: bool = True) -> dict:
         """Evaluate ``kernel(block, *args)`` on every block and return the summed dict.
@@ -68,12 +69,37 @@ class PassRunner:
         parts = [delayed(kernel)(block, *args) for block in self.blocks]
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
-        with threadpool_limits(1):
-            (total,) = dask.compute(tree_sum(parts))
+        client = _client() if self.progress else None
+        if client is not None:  # a progress bar for each pass on a distributed cluster
+            from distributed import progress
+
+            future = client.compute(tree_sum(parts))
+            progress(future, notebook=False)
+            print(flush=True)
+            total = future.result()
+        else:
+            with threadpool_limits(1):
+                (total,) = dask.compute(tree_sum(parts))
         self.passes += int(counted)
         label = name or kernel.__name__
         self.log.append((label if counted else f"{label} (no pass)", time.perf_counter() - started))
         return total
+
+
+def _client():
+    """The active distributed Client, or None."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def dashboard_link() -> str | None:
+    """The dask dashboard address when a distributed Client is active."""
+    client = _client()
+    return None if client is None else client.dashboard_link
 
 
 def _score_frame(block: dict, layout, family, params, scale, group_columns: tuple[str, ...]):

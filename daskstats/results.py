@@ -339,6 +339,24 @@ class GLMResults:
             self.use_t,
         )
 
+    def plot_coefficients(self, alpha: float = 0.05, ax=None):
+        """Estimates with confidence intervals (matplotlib)."""
+        from daskstats.plots import plot_coefficients
+
+        return plot_coefficients(self, alpha=alpha, ax=ax)
+
+    def plot_convergence(self, ax=None):
+        """Deviance and relative change per iteration (matplotlib)."""
+        from daskstats.plots import plot_convergence
+
+        return plot_convergence(self, ax=ax)
+
+    def plot_binned_residuals(self, bins: int = 20, ax=None):
+        """Residuals binned by fitted value, aggregated by dask (matplotlib)."""
+        from daskstats.plots import plot_binned_residuals
+
+        return plot_binned_residuals(self, bins=bins, ax=ax)
+
     def save(self, path) -> None:
         """Write the results to ``path`` in a safe format (no pickle); read with
         :func:`daskstats.load`."""

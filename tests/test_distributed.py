@@ -122,3 +122,17 @@ def test_async_admm_on_the_cluster(client):
     )
     assert res.converged
     np.testing.assert_allclose(res.params, ref.params, atol=1e-4)
+
+
+def test_verbose_on_a_cluster_prints_dashboard_and_progress(client, capsys):
+    data = dataset("cpunish")
+    res = ds.glm(
+        "EXECUTIONS ~ INCOME + SOUTH",
+        to_dask(data, "irregular"),
+        ds.families.Poisson(),
+        verbose=True,
+    )
+    out = capsys.readouterr().out
+    assert f"dask dashboard: {client.dashboard_link}" in out
+    assert out.count("iteration") == res.n_iter + 1
+    assert "[" in out and "%" in out  # distributed's text progress bar
