@@ -96,11 +96,17 @@ def _fit_command(args) -> int:
 
         client = Client(args.scheduler)
         print(f"dask dashboard: {client.dashboard_link}", file=sys.stderr)
+    import patsy
+
+    from daskstats.formula import check_untrusted_formula
+
     data = _read(args.data)
+    # a formula typed on a command line is evaluated in a restricted namespace only
+    check_untrusted_formula(args.formula, data.columns)
     cov_type, cov_kwds = args.cov_type, None
     if args.cluster:
         cov_type, cov_kwds = "cluster", {"groups": args.cluster}
-    res = ds.glm(
+    model = ds.GLM.from_formula(
         args.formula,
         data,
         _family(args.family, args.link),
@@ -108,12 +114,13 @@ def _fit_command(args) -> int:
         exposure=args.exposure,
         freq_weights=args.weights,
         var_weights=args.var_weights,
-        cov_type=cov_type,
-        cov_kwds=cov_kwds,
-        verbose=args.verbose,
-        alpha=args.alpha,
-        L1_wt=args.l1_wt,
+        groups=args.cluster,
+        eval_env=patsy.EvalEnvironment([{"np": np}]),
     )
+    if args.alpha:
+        res = model.fit_regularized(args.alpha, args.l1_wt, verbose=args.verbose)
+    else:
+        res = model.fit(cov_type=cov_type, cov_kwds=cov_kwds, verbose=args.verbose)
     if args.format == "json":
         text = json.dumps(_as_json(res), indent=2)
     elif args.format == "html":
@@ -248,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo_command(args)
         return _fit_command(args)
     except (UsageError, DataError, NotImplementedError) as exc:
-        print(f"daskstats: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the exception's layout
+        print(f"daskstats: error: {message}", file=sys.stderr)
         return 2
 
 

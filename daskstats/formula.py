@@ -599,3 +599,63 @@ def build_block_matrices(
         y, kept, X = None, np.arange(len(local)), np.empty((len(local), 0))
     rows = kept if positions is None else positions[kept]
     return y, X, rows, codes[rows].astype(np.int32)
+
+
+_SAFE_NAMES = {"np", "C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
+               "Treatment", "Sum", "Helmert", "Diff", "Poly", "True", "False", "None"}
+_NUMPY_FUNCTIONS = {"clip", "where", "round", "abs", "sign", "maximum", "minimum", "power"}
+
+
+def check_untrusted_formula(formula: str, columns) -> None:
+    """Reject a formula from an untrusted source unless it is plain arithmetic on columns.
+
+    Allowed: column names, numbers and strings, arithmetic and comparisons, calls of patsy's
+    helpers (``C``, ``I``, ``Q``, ``center``, contrasts, splines) and of numpy ufuncs
+    (``np.log``, ``np.sqrt``, ...). Rejected with :class:`DataError`: any other name
+    (``__import__``, ``open``, ...), attribute access other than ``np.<ufunc>`` (so no dunder
+    attributes), lambdas, comprehensions, subscripts.
+    """
+    import ast
+
+    allowed_nodes = (
+        ast.Expression, ast.Name, ast.Load, ast.Call, ast.Attribute, ast.BinOp, ast.UnaryOp,
+        ast.Compare, ast.BoolOp, ast.Constant, ast.keyword, ast.List, ast.Tuple, ast.operator,
+        ast.unaryop, ast.cmpop, ast.boolop,
+    )
+    columns = set(map(str, columns))
+    try:
+        with deep_recursion():
+            desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as exc:
+        raise DataError(f"could not parse formula {formula!r}: {exc}") from None
+    for factor in _all_factors(desc):
+        code = getattr(factor, "code", None)
+        if code is None:
+            continue
+        try:
+            tree = ast.parse(code, mode="eval")
+        except SyntaxError:
+            raise DataError(f"formula term {code!r} is not valid Python.") from None
+        for node in ast.walk(tree):
+            if not isinstance(node, allowed_nodes):
+                raise DataError(
+                    f"formula term {code!r} uses {type(node).__name__}, which is not allowed in a "
+                    "formula from the command line (only columns, numbers, arithmetic, "
+                    "comparisons, C()/I()/Q() and np.<ufunc> calls)."
+                )
+            if isinstance(node, ast.Name) and node.id not in columns | _SAFE_NAMES:
+                raise DataError(
+                    f"formula term {code!r} uses {node.id!r}, which is neither a column nor an "
+                    "allowed function."
+                )
+            if isinstance(node, ast.Attribute):
+                base = node.value
+                ok = (isinstance(base, ast.Name) and base.id == "np"
+                      and not node.attr.startswith("_")
+                      and (isinstance(getattr(np, node.attr, None), np.ufunc)
+                           or node.attr in _NUMPY_FUNCTIONS))
+                if not ok:
+                    raise DataError(
+                        f"formula term {code!r} accesses the attribute {node.attr!r}, which is not "
+                        "allowed from the command line (only np.<ufunc>, e.g. np.log)."
+                    )

@@ -71,7 +71,7 @@ def test_fit_csv_text(parquet_path, tmp_path, capsys):
     "args,match",
     [
         (["fit", "/nonexistent.parquet", "y ~ x"], "cannot read"),
-        (["fit", "{path}", "nope ~ age", "--family", "poisson"], "not a column"),
+        (["fit", "{path}", "nope ~ age", "--family", "poisson"], "neither a column"),
         (["fit", "{path}", "affairs ~ age", "--family", "gamma"], "non-positive"),
     ],
 )
@@ -82,3 +82,31 @@ def test_bad_input_exits_2_with_one_line(parquet_path, capsys, args, match):
     err = capsys.readouterr().err.strip()
     assert err.startswith("daskstats: error:") and match in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("formula,match", [
+    ("affairs ~ __import__('os').system('echo hi')", "__import__"),
+    ("affairs ~ age.__class__", "attribute '__class__'"),
+    ("affairs ~ np.load('x')", "attribute 'load'"),
+    ("affairs ~ open('x')", "'open'"),
+    ("affairs ~ I((lambda: 1)())", "Lambda"),
+    ("affairs ~ [a for a in age]", "ListComp"),
+])
+def test_formula_injection_is_rejected(parquet_path, capsys, formula, match):
+    path, _ = parquet_path
+    assert main(["fit", str(path), formula, "--family", "poisson"]) == 2
+    err = capsys.readouterr().err
+    assert match in err and "not allowed" in err or "neither a column" in err
+
+
+def test_allowed_formula_functions(parquet_path, capsys):
+    path, _ = parquet_path
+    formula = "affairs ~ np.log(age) + C(religious) + I(age ** 2) + center(educ)"
+    assert main(["fit", str(path), formula, "--family", "poisson"]) == 0
+
+
+def test_penalized_fit_from_the_command_line(parquet_path, capsys):
+    path, _ = parquet_path
+    assert main(["fit", str(path), "affairs ~ age + educ", "--family", "poisson",
+                 "--alpha", "0.05", "--l1-wt", "0.5"]) == 0
+    assert "Penalized fit" in capsys.readouterr().out
