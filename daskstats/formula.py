@@ -228,7 +228,18 @@ def patsy_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     converted = {}
     for name, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.ArrowDtype) or isinstance(dtype, pd.StringDtype):
+        if (
+            isinstance(dtype, pd.api.extensions.ExtensionDtype)
+            and not isinstance(dtype, (pd.ArrowDtype, pd.StringDtype, pd.CategoricalDtype))
+            and getattr(dtype, "kind", "O") in "iufb"
+        ):
+            # pandas' nullable Int64/Float64/boolean: numpy values, <NA> as NaN / None
+            col = frame[name]
+            if dtype.kind == "b":
+                converted[name] = col.astype(object).where(col.notna(), None).to_numpy()
+            else:
+                converted[name] = col.to_numpy(dtype=float, na_value=np.nan)
+        elif isinstance(dtype, pd.ArrowDtype) or isinstance(dtype, pd.StringDtype):
             col = frame[name]
             kind = getattr(dtype, "kind", "O")
             if kind == "b" and not col.isna().any():
@@ -601,8 +612,27 @@ def build_block_matrices(
     return y, X, rows, codes[rows].astype(np.int32)
 
 
-_SAFE_NAMES = {"np", "C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
-               "Treatment", "Sum", "Helmert", "Diff", "Poly", "True", "False", "None"}
+_SAFE_NAMES = {
+    "np",
+    "C",
+    "I",
+    "Q",
+    "center",
+    "standardize",
+    "scale",
+    "bs",
+    "cr",
+    "cc",
+    "te",
+    "Treatment",
+    "Sum",
+    "Helmert",
+    "Diff",
+    "Poly",
+    "True",
+    "False",
+    "None",
+}
 _NUMPY_FUNCTIONS = {"clip", "where", "round", "abs", "sign", "maximum", "minimum", "power"}
 
 
@@ -618,9 +648,23 @@ def check_untrusted_formula(formula: str, columns) -> None:
     import ast
 
     allowed_nodes = (
-        ast.Expression, ast.Name, ast.Load, ast.Call, ast.Attribute, ast.BinOp, ast.UnaryOp,
-        ast.Compare, ast.BoolOp, ast.Constant, ast.keyword, ast.List, ast.Tuple, ast.operator,
-        ast.unaryop, ast.cmpop, ast.boolop,
+        ast.Expression,
+        ast.Name,
+        ast.Load,
+        ast.Call,
+        ast.Attribute,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Compare,
+        ast.BoolOp,
+        ast.Constant,
+        ast.keyword,
+        ast.List,
+        ast.Tuple,
+        ast.operator,
+        ast.unaryop,
+        ast.cmpop,
+        ast.boolop,
     )
     columns = set(map(str, columns))
     try:
@@ -650,10 +694,15 @@ def check_untrusted_formula(formula: str, columns) -> None:
                 )
             if isinstance(node, ast.Attribute):
                 base = node.value
-                ok = (isinstance(base, ast.Name) and base.id == "np"
-                      and not node.attr.startswith("_")
-                      and (isinstance(getattr(np, node.attr, None), np.ufunc)
-                           or node.attr in _NUMPY_FUNCTIONS))
+                ok = (
+                    isinstance(base, ast.Name)
+                    and base.id == "np"
+                    and not node.attr.startswith("_")
+                    and (
+                        isinstance(getattr(np, node.attr, None), np.ufunc)
+                        or node.attr in _NUMPY_FUNCTIONS
+                    )
+                )
                 if not ok:
                     raise DataError(
                         f"formula term {code!r} accesses the attribute {node.attr!r}, which is not "

@@ -149,6 +149,8 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
         beta = layout.dense_params(spec.params)
         levels = layout.level_coefficients(spec.params) if codes is not None else None
     dev = pearson = max_abs = 0.0
+    at_boundary = 0
+    two_sided = isinstance(family, Binomial)
     keep_mu = spec.loglike
     mu_all = np.empty(nrows) if keep_mu else None
     for start in range(0, nrows, ROWS_PER_SLICE):
@@ -170,6 +172,11 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
         dev += float(np.dot(fv[rows], rows_ops.unit_deviance(ys, mu)))
         pearson += float(np.dot(iw[rows], resid * resid / rows_ops.variance(mu)))
         max_abs = max(max_abs, float(np.max(np.abs(resid))))
+        # rows fitted (numerically) at the edge of the mean's range: separation's signature
+        edge = mu < 1e-10
+        if two_sided:
+            edge |= mu > 1 - 1e-10
+        at_boundary += int(np.count_nonzero(edge & (np.abs(resid) < 1e-8)))
         if spec.gram:
             unit_w, z = rows_ops.weights_working(eta, mu, ys)
             w = iw[rows] * unit_w
@@ -184,7 +191,12 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
                 pieces["xtwz"] += Xs.T @ wz
             if codes is not None:
                 layout.accumulate_cat(pieces, Xs, codes[rows], w, wz)
-    out: dict = {"dev": dev, "pearson": pearson, "max_abs_resid": max_abs}
+    out: dict = {
+        "dev": dev,
+        "pearson": pearson,
+        "max_abs_resid": max_abs,
+        "at_boundary": at_boundary,
+    }
     if spec.gram:
         out.update(pieces)
     if spec.loglike:

@@ -207,6 +207,7 @@ class GLM:
                 "valid with the Binomial family."
             )
         self.layout = plan_layout(self.spec, allow_codes=not group_cols)
+        _check_width(self.layout)
         self.design = build_design(
             ddf,
             self.spec,
@@ -278,6 +279,7 @@ class GLM:
         if s.get("min_vw", 0) < 0:
             raise DataError("var_weights must be non-negative.")
         check_response_domain(self.family, s["min_y"], s["max_y"], self.spec.endog_name)
+        _check_degenerate_response(self.family, s, self.spec.endog_name)
         if s["nobs"] <= len(self.exog_names):
             raise DataError(
                 f"{s['nobs']} rows for {len(self.exog_names)} parameters: the model needs more "
@@ -740,6 +742,34 @@ def _partition_values(
         eta = eta + np.log(frame[exposure_col].to_numpy(dtype=float)[kept])
     values = values_fn(eta, X, codes, layout, *args)
     return _wrap(values, meta, frame.index, kept, len(frame))
+
+
+#: more dense columns than this make every pass accumulate a p x p matrix per partition
+MAX_DENSE_COLUMNS = 5000
+
+
+def _check_width(layout) -> None:
+    """Refuse, before any pass, a design whose p x p system cannot be handled."""
+    dense = len(layout.dense)
+    if dense > MAX_DENSE_COLUMNS:
+        gib = dense * dense * 8 / 2**30
+        raise DataError(
+            f"the design has {dense} dense columns: each pass would sum a {dense} x {dense} "
+            f"matrix ({gib:.1f} GiB) per partition. Use fewer terms or interactions, or write a "
+            "many-level categorical as a single C(...) term (it is then kept as level codes)."
+        )
+
+
+def _check_degenerate_response(family, s: dict, name: str) -> None:
+    """A response at the boundary of the family's support in every row has no finite MLE."""
+    from statsmodels.genmod.families import Binomial
+
+    boundary = [0.0, 1.0] if isinstance(family, Binomial) else [0.0]
+    if s["min_y"] == s["max_y"] and s["min_y"] in boundary:
+        raise DataError(
+            f"the response {name!r} is {s['min_y']:g} in every row: the {type(family).__name__} "
+            "model's estimates would be infinite (no maximum-likelihood estimate exists)."
+        )
 
 
 def _allowed_links(family) -> tuple:

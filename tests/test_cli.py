@@ -84,14 +84,17 @@ def test_bad_input_exits_2_with_one_line(parquet_path, capsys, args, match):
     assert len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("formula,match", [
-    ("affairs ~ __import__('os').system('echo hi')", "__import__"),
-    ("affairs ~ age.__class__", "attribute '__class__'"),
-    ("affairs ~ np.load('x')", "attribute 'load'"),
-    ("affairs ~ open('x')", "'open'"),
-    ("affairs ~ I((lambda: 1)())", "Lambda"),
-    ("affairs ~ [a for a in age]", "ListComp"),
-])
+@pytest.mark.parametrize(
+    "formula,match",
+    [
+        ("affairs ~ __import__('os').system('echo hi')", "__import__"),
+        ("affairs ~ age.__class__", "attribute '__class__'"),
+        ("affairs ~ np.load('x')", "attribute 'load'"),
+        ("affairs ~ open('x')", "'open'"),
+        ("affairs ~ I((lambda: 1)())", "Lambda"),
+        ("affairs ~ [a for a in age]", "ListComp"),
+    ],
+)
 def test_formula_injection_is_rejected(parquet_path, capsys, formula, match):
     path, _ = parquet_path
     assert main(["fit", str(path), formula, "--family", "poisson"]) == 2
@@ -107,6 +110,20 @@ def test_allowed_formula_functions(parquet_path, capsys):
 
 def test_penalized_fit_from_the_command_line(parquet_path, capsys):
     path, _ = parquet_path
-    assert main(["fit", str(path), "affairs ~ age + educ", "--family", "poisson",
-                 "--alpha", "0.05", "--l1-wt", "0.5"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(path),
+                "affairs ~ age + educ",
+                "--family",
+                "poisson",
+                "--alpha",
+                "0.05",
+                "--l1-wt",
+                "0.5",
+            ]
+        )
+        == 0
+    )
     assert "Penalized fit" in capsys.readouterr().out

@@ -163,9 +163,18 @@ def test_unknown_offset_column(ddf):
         ds.glm("y ~ x", ddf, ds.families.Poisson(), offset="nope")
 
 
-def test_penalty_not_available_yet(ddf):
-    with pytest.raises(NotImplementedError, match="penalized"):
-        ds.glm("y ~ x", ddf, ds.families.Poisson(), alpha=0.1)
+def test_all_zero_counts(frame):
+    data = frame.assign(y=0.0)
+    with pytest.raises(ds.DataError, match="0 in every row"):
+        ds.glm("y ~ x", dd.from_pandas(data, npartitions=2), ds.families.Poisson())
+
+
+def test_too_wide_design_is_refused_before_any_pass(monkeypatch, ddf):
+    from daskstats import model as model_module
+
+    monkeypatch.setattr(model_module, "MAX_DENSE_COLUMNS", 2)
+    with pytest.raises(ds.DataError, match="dense columns"):
+        ds.GLM.from_formula("y ~ x + z + np.log(z ** 2)", ddf, ds.families.Poisson())
 
 
 def test_unseen_level_at_predict(ddf):

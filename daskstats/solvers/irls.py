@@ -39,6 +39,8 @@ from daskstats.solvers.linalg import aliased_columns, solve_spd
 __all__ = ["irls", "IRLSResult", "NullState", "deviance_threshold"]
 
 MAX_HALVINGS = 10
+#: iterations in a row with boundary rows and coefficient steps above 1 before stopping
+SEPARATION_PATIENCE = 4
 #: collect log-likelihood sums in a pass when the previous relative deviance change was below
 LOGLIKE_WHEN_CHANGE_BELOW = 1e-5
 
@@ -223,6 +225,7 @@ def irls(
     converged = False
     n_iter = 0
     crit_prev = totals["dev"] / totals.get("scale", 1.0)
+    diverging = 0
     bread = totals
     for n_iter in range(1, maxiter + 1):
         previous_params, previous_totals = params, totals
@@ -274,6 +277,20 @@ def irls(
             converged = True
             break
         crit_prev = crit
+        # quasi-complete separation: rows sit at the edge of the mean's range while some
+        # coefficient keeps moving by large steps; IRLS would only drift towards infinity
+        growing = previous_params is not None and np.max(np.abs(params - previous_params)) > 1
+        diverging = diverging + 1 if totals.get("at_boundary", 0) > 0 and growing else 0
+        if diverging >= SEPARATION_PATIENCE:
+            warnings.warn(
+                f"Quasi-complete separation: {totals['at_boundary']} rows are fitted at the "
+                "boundary of the mean's range and coefficients are diverging (iteration "
+                f"{n_iter}); the maximum-likelihood estimate does not exist. Stopping. Consider "
+                "a penalized fit (alpha > 0) or removing the separating terms.",
+                PerfectSeparationWarning,
+                stacklevel=3,
+            )
+            break
 
     if not converged and n_iter >= maxiter:
         warnings.warn(
