@@ -3,6 +3,7 @@
 from daskstats import families
 from daskstats.api import glm
 from daskstats.errors import (
+    ClusterError,
     CollinearityError,
     ConvergenceWarning,
     DataError,
@@ -23,6 +24,7 @@ __all__ = [
     "families",
     "DataError",
     "CollinearityError",
+    "ClusterError",
     "ConvergenceWarning",
     "DomainWarning",
     "PerfectSeparationWarning",

@@ -13,6 +13,7 @@ from statsmodels.tools.sm_exceptions import (
 __all__ = [
     "DataError",
     "CollinearityError",
+    "ClusterError",
     "ConvergenceWarning",
     "DomainWarning",
     "PerfectSeparationWarning",
@@ -25,3 +26,7 @@ class DataError(ValueError):
 
 class CollinearityError(DataError):
     """The design matrix is rank deficient; the message names the aliased columns."""
+
+
+class ClusterError(RuntimeError):
+    """The dask cluster became unusable during a fit (e.g. the scheduler was lost)."""

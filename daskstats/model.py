@@ -24,7 +24,7 @@ from daskstats.families import check_response_domain, resolve_family, scale_is_e
 from daskstats.formula import ModelSpec, build_block_matrices, learn_spec
 from daskstats.inference.covariance import cluster_correction, robust_kernel, sandwich
 from daskstats.layout import DENSE_COVARIANCE_LIMIT, plan_layout
-from daskstats.passes import PassRunner, cluster_meats
+from daskstats.passes import PassRunner, cluster_errors_become_clear, cluster_meats
 from daskstats.results import GLMResults
 from daskstats.solvers.irls import NullState, irls
 from daskstats.solvers.linalg import inverse_spd
@@ -102,6 +102,7 @@ class GLM:
         )
 
     @classmethod
+    @cluster_errors_become_clear
     def from_formula(
         cls,
         formula: str,
@@ -287,6 +288,7 @@ class GLM:
             )
 
     # --- fitting -------------------------------------------------------------------------
+    @cluster_errors_become_clear
     def fit(
         self,
         method: str = "auto",
@@ -527,6 +529,7 @@ class GLM:
             extra["df_resid_inference"] = min(n_groups[: len(groups)]) - 1
         return cov, extra
 
+    @cluster_errors_become_clear
     def fit_regularized(
         self,
         alpha,

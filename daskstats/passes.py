@@ -7,6 +7,7 @@ results on the workers; only the final small dict travels to the client.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import dask
 from dask.delayed import Delayed, delayed
 from threadpoolctl import threadpool_limits
 
+from daskstats.errors import ClusterError
 from daskstats.kernels import add_partials
 
 __all__ = ["PassRunner", "tree_sum"]
@@ -69,21 +71,51 @@ class PassRunner:
         parts = [delayed(kernel)(block, *args) for block in self.blocks]
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
-        client = _client() if self.progress else None
-        if client is not None:  # a progress bar for each pass on a distributed cluster
-            from distributed import progress
+        with _cluster_errors(label := name or kernel.__name__):
+            client = _client() if self.progress else None
+            if client is not None:  # a progress bar for each pass on a distributed cluster
+                from distributed import progress
 
-            future = client.compute(tree_sum(parts))
-            progress(future, notebook=False)
-            print(flush=True)
-            total = future.result()
-        else:
-            with threadpool_limits(1):
-                (total,) = dask.compute(tree_sum(parts))
+                future = client.compute(tree_sum(parts))
+                progress(future, notebook=False)
+                print(flush=True)
+                total = future.result()
+            else:
+                with threadpool_limits(1):
+                    (total,) = dask.compute(tree_sum(parts))
         self.passes += int(counted)
-        label = name or kernel.__name__
         self.log.append((label if counted else f"{label} (no pass)", time.perf_counter() - started))
         return total
+
+
+@contextlib.contextmanager
+def _cluster_errors(what: str):
+    """Turn a lost scheduler (or cancelled work) into one clear error instead of a hang."""
+    try:
+        yield
+    except Exception as exc:
+        name = type(exc).__name__
+        if name in {"FutureCancelledError", "CancelledError", "CommClosedError"} or (
+            "scheduler" in str(exc).lower() and "connection" in str(exc).lower()
+        ):
+            raise ClusterError(
+                f"the dask cluster failed during the {what!r} pass ({name}: "
+                f"{' '.join(str(exc).split())[:200]}); the connection to the scheduler was lost "
+                "or the work was cancelled. Restart the cluster and fit again."
+            ) from exc
+        raise
+
+
+def cluster_errors_become_clear(function):
+    """Decorator: a lost scheduler anywhere in ``function`` raises :class:`ClusterError`."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with _cluster_errors(function.__name__):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def _client():

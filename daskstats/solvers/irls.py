@@ -214,6 +214,15 @@ def irls(
 
     params = None if start_params is None else np.asarray(start_params, dtype=float)
     totals = evaluate(params, pending_null(), False)
+    if params is not None and not np.isfinite(totals["dev"]):
+        warnings.warn(
+            "the deviance at start_params is not finite (exp(eta) overflows?); starting from "
+            "statsmodels' default (mu from y) instead.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        params = None
+        totals = evaluate(params, pending_null(), False)
     if not np.isfinite(totals["dev"]):
         raise DataError(
             "the deviance at the starting values is not finite; check the response against "
