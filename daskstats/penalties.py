@@ -1,10 +1,10 @@
 """Elastic-net penalty with statsmodels' convention, its proximal operator and optimality check.
 
-statsmodels' ``GLM.fit_regularized`` maximizes
+statsmodels' ``GLM.fit_regularized`` maximizes::
 
     llf(β) / n − α · ((1 − L1_wt) · ‖β‖² / 2 + L1_wt · ‖β‖₁)
 
-with ``llf`` at scale 1 and ``n`` the number of rows; daskstats minimizes the equivalent
+with ``llf`` at scale 1 and ``n`` the number of rows; daskstats minimizes the equivalent::
 
     F(β) = D(β) / (2n) + Σ_j α_j ((1 − L1_wt) β_j² / 2 + L1_wt |β_j|)
 

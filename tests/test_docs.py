@@ -17,6 +17,18 @@ def _blocks(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", [f for f in FILES if _blocks(f)], ids=lambda p: p.name)
 def test_examples_run(path, capsys):
-    namespace: dict = {"__name__": "__docs__"}
+    namespace: dict = {"__name__": "__main__"}
     for code in _blocks(path):
         exec(compile(code, str(path), "exec"), namespace)  # noqa: S102 - our own docs
+
+
+def test_docs_build_without_warnings(tmp_path):
+    """The user guide and the API reference (from the numpydoc docstrings) build with -W."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_parser")
+    from sphinx.cmd.build import build_main
+
+    code = build_main(
+        ["-W", "--keep-going", "-q", "-b", "html", str(ROOT / "docs"), str(tmp_path / "html")]
+    )
+    assert code == 0

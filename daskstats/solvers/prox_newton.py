@@ -2,7 +2,7 @@
 
 Each outer iteration is one pass over the data — the same pass as unpenalized IRLS, returning
 ``A = XᵀWX / n`` and ``b = XᵀWz / n`` at the current estimate — followed by an in-memory
-coordinate descent on the penalized weighted least-squares problem
+coordinate descent on the penalized weighted least-squares problem::
 
     min_β  ½ βᵀAβ − bᵀβ + Σ_j α_j ((1 − L1_wt) β_j²/2 + L1_wt |β_j|),
 
