@@ -112,6 +112,28 @@ class ModelSpec:
 
 _REBUILT: dict[str, ModelSpec] = {}
 
+#: names patsy provides to every formula (plus numpy as ``np``)
+PATSY_HELPERS = frozenset(
+    {
+        "np",
+        "C",
+        "I",
+        "Q",
+        "center",
+        "standardize",
+        "scale",
+        "bs",
+        "cr",
+        "cc",
+        "te",
+        "Treatment",
+        "Sum",
+        "Helmert",
+        "Diff",
+        "Poly",
+    }
+)
+
 
 @contextlib.contextmanager
 def deep_recursion(limit: int = 20_000):
@@ -180,24 +202,7 @@ def _check_names(desc, columns, eval_env) -> None:
     for ns in eval_env._namespaces:
         namespace_names.update(ns.keys())
     builtins = set(dir(__builtins__)) if not isinstance(__builtins__, dict) else set(__builtins__)
-    patsy_names = {
-        "C",
-        "I",
-        "Q",
-        "center",
-        "standardize",
-        "scale",
-        "bs",
-        "cr",
-        "cc",
-        "te",
-        "Treatment",
-        "Sum",
-        "Helmert",
-        "Diff",
-        "Poly",
-        "np",
-    }
+    patsy_names = PATSY_HELPERS
     for factor in _all_factors(desc):
         code = getattr(factor, "code", None)
         if code is None:
@@ -578,8 +583,12 @@ def build_block_matrices(
     local = patsy_frame(frame.reset_index(drop=True))
     info = spec.x_info.factor_infos[layout.coded.factor]
     na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
+    fast = _fast_codes(layout.coded.factor.code, info.categories, local)
     try:
-        codes, is_na = patsy.build._eval_factor(info, local, na_action)
+        if fast is not None:
+            codes, is_na = fast
+        else:
+            codes, is_na = patsy.build._eval_factor(info, local, na_action)
     except patsy.PatsyError as exc:
         text = " ".join(str(exc).split())
         if "expected levels" in text or "observation with value" in text:
@@ -612,27 +621,7 @@ def build_block_matrices(
     return y, X, rows, codes[rows].astype(np.int32)
 
 
-_SAFE_NAMES = {
-    "np",
-    "C",
-    "I",
-    "Q",
-    "center",
-    "standardize",
-    "scale",
-    "bs",
-    "cr",
-    "cc",
-    "te",
-    "Treatment",
-    "Sum",
-    "Helmert",
-    "Diff",
-    "Poly",
-    "True",
-    "False",
-    "None",
-}
+_SAFE_NAMES = PATSY_HELPERS | {"True", "False", "None"}
 _NUMPY_FUNCTIONS = {"clip", "where", "round", "abs", "sign", "maximum", "minimum", "power"}
 
 
@@ -708,3 +697,37 @@ def check_untrusted_formula(formula: str, columns) -> None:
                         f"formula term {code!r} accesses the attribute {node.attr!r}, which is not "
                         "allowed from the command line (only np.<ufunc>, e.g. np.log)."
                     )
+
+
+def _fast_codes(code: str, levels, frame: pd.DataFrame):
+    """Level codes of ``C(col)`` / ``col`` by pandas, vectorized (patsy maps values one by one).
+
+    Returns ``(codes, is_na)`` or None when the factor is anything else. Values that are not
+    missing but match no level raise the same error as patsy's path.
+    """
+    match = re.fullmatch(r"\s*(?:C\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*\)?\s*", code)
+    if match is None or match.group(1) not in frame.columns:
+        return None
+    if code.strip().startswith("C(") != code.strip().endswith(")"):
+        return None
+    values = frame[match.group(1)]
+    if pd.api.types.is_float_dtype(values.dtype) and not all(
+        isinstance(v, (int, float, np.number)) for v in levels
+    ):
+        return None
+    try:
+        categorical = pd.Categorical(values, categories=list(levels))
+    except (TypeError, ValueError):
+        return None
+    codes = np.asarray(categorical.codes, dtype=np.int64)
+    is_na = np.asarray(values.isna())
+    unseen = (codes < 0) & ~is_na
+    if unseen.any():
+        value = values[unseen].iloc[0]
+        raise DataError(
+            f"a categorical value was not seen when the model was fitted: observation with value "
+            f"{value!r} does not match any of the expected levels of {code} (expected: "
+            f"{list(levels)[:10]}{' ...' if len(levels) > 10 else ''}). Only levels seen at fit "
+            "time can be predicted."
+        )
+    return codes, is_na

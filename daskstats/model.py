@@ -357,14 +357,10 @@ class GLM:
         wnobs = summary["wnobs"] if self.extras.freq_weights is not None else float(nobs)
         df_model = (p if _selected is None else len(_selected)) - 1
         df_resid = wnobs - df_model - 1
-        has_offset = self.extras.offset is not None or self.extras.exposure is not None
         layout = self.layout
         var_w_const = summary.get("min_vw", 1.0) == summary.get("max_vw", 1.0)
         decomposed = likelihood.decomposable(family, var_w_const)
-        if has_offset:
-            null = NullState(intercept=float(family.link(np.array([y_mean]))[0]), mean=None)
-        else:
-            null = NullState(intercept=None, mean=summary["sum_iwy"] / summary["sum_iw"])
+        null = self._null_state(summary)
 
         def evaluate(params, null_state, loglike):
             null_args = null_state.as_kwargs() if null_state is not None else {}
@@ -578,6 +574,14 @@ class GLM:
         from daskstats.regularized import fit_path
 
         return fit_path(self, alphas, L1_wt, **kwargs)
+
+    def _null_state(self, summary: dict) -> NullState:
+        """The constant-only model: iterated beside the fit when there is an offset (statsmodels
+        starts it at link(mean y)), else its fitted constant is the weighted mean."""
+        if self.extras.offset is not None or self.extras.exposure is not None:
+            y_mean = summary["sum_y"] / summary["nobs"]
+            return NullState(intercept=float(self.family.link(np.array([y_mean]))[0]), mean=None)
+        return NullState(intercept=None, mean=summary["sum_iwy"] / summary["sum_iw"])
 
     def _require_data(self) -> None:
         if self.design is None:

@@ -25,7 +25,7 @@ from daskstats import kernels
 from daskstats.errors import DataError
 from daskstats.penalties import ElasticNet, penalty_weights
 from daskstats.solvers.admm import admm, local_solve
-from daskstats.solvers.irls import NullState, solve_dense
+from daskstats.solvers.irls import solve_dense
 from daskstats.solvers.lbfgs import lbfgs
 from daskstats.solvers.linalg import inverse_spd
 from daskstats.solvers.prox_newton import prox_newton
@@ -221,11 +221,7 @@ def _final_pass(model, params):
     null model (fitted in the same passes when an offset needs it)."""
     summary = model._data_summary()
     y_mean = summary["sum_y"] / summary["nobs"]
-    has_offset = model.extras.offset is not None or model.extras.exposure is not None
-    if has_offset:
-        null = NullState(intercept=float(model.family.link(np.array([y_mean]))[0]), mean=None)
-    else:
-        null = NullState(intercept=None, mean=summary["sum_iwy"] / summary["sum_iw"])
+    null = model._null_state(summary)
     while True:
         spec = kernels.IRLSPassSpec(
             model.family, params, y_mean, model.layout, loglike=True, **null.as_kwargs()

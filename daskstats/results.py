@@ -209,24 +209,23 @@ class GLMResults:
 
         Returns statsmodels' ``ContrastResults``.
         """
-        from daskstats.inference.hypotheses import t_test
+        from daskstats.inference.hypotheses import StatsmodelsView
 
-        return t_test(self, r_matrix, cov_p=cov_p, use_t=use_t)
+        return StatsmodelsView(self).t_test(r_matrix, cov_p=cov_p, use_t=use_t)
 
     def f_test(self, r_matrix, cov_p=None, invcov=None):
         """Joint F test of linear constraints (statsmodels' ``ContrastResults``)."""
-        from daskstats.inference.hypotheses import f_test
+        from daskstats.inference.hypotheses import StatsmodelsView
 
-        return f_test(self, r_matrix, cov_p=cov_p, invcov=invcov)
+        return StatsmodelsView(self).f_test(r_matrix, cov_p=cov_p, invcov=invcov)
 
     def wald_test(
         self, r_matrix, cov_p=None, invcov=None, use_f=None, df_constraints=None, scalar=True
     ):
         """Joint Wald test, chi² unless ``use_f`` (default: ``use_t``), as statsmodels."""
-        from daskstats.inference.hypotheses import wald_test
+        from daskstats.inference.hypotheses import StatsmodelsView
 
-        return wald_test(
-            self,
+        return StatsmodelsView(self).wald_test(
             r_matrix,
             cov_p=cov_p,
             invcov=invcov,
@@ -239,10 +238,9 @@ class GLMResults:
         self, skip_single=False, extra_constraints=None, combine_terms=None, scalar=True
     ):
         """One joint Wald test per formula term (statsmodels' ``WaldTestResults``)."""
-        from daskstats.inference.hypotheses import wald_test_terms
+        from daskstats.inference.hypotheses import StatsmodelsView
 
-        return wald_test_terms(
-            self,
+        return StatsmodelsView(self).wald_test_terms(
             skip_single=skip_single,
             extra_constraints=extra_constraints,
             combine_terms=combine_terms,

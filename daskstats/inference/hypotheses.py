@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 from statsmodels.base.model import LikelihoodModelResults
 
-__all__ = ["StatsmodelsView", "t_test", "f_test", "wald_test", "wald_test_terms", "lr_test"]
+__all__ = ["StatsmodelsView", "lr_test"]
 
 
 class StatsmodelsView:
@@ -57,42 +57,6 @@ class StatsmodelsView:
     f_test = LikelihoodModelResults.f_test
     wald_test = LikelihoodModelResults.wald_test
     wald_test_terms = LikelihoodModelResults.wald_test_terms
-
-
-def t_test(results, r_matrix, cov_p=None, use_t=None):
-    """statsmodels' ``t_test`` (string, matrix or ``(R, q)`` constraints)."""
-    return StatsmodelsView(results).t_test(r_matrix, cov_p=cov_p, use_t=use_t)
-
-
-def f_test(results, r_matrix, cov_p=None, invcov=None):
-    """statsmodels' ``f_test``."""
-    return StatsmodelsView(results).f_test(r_matrix, cov_p=cov_p, invcov=invcov)
-
-
-def wald_test(
-    results, r_matrix, cov_p=None, invcov=None, use_f=None, df_constraints=None, scalar=True
-):
-    """statsmodels' ``wald_test`` (chi² unless ``use_f`` or ``use_t``)."""
-    return StatsmodelsView(results).wald_test(
-        r_matrix,
-        cov_p=cov_p,
-        invcov=invcov,
-        use_f=use_f,
-        df_constraints=df_constraints,
-        scalar=scalar,
-    )
-
-
-def wald_test_terms(
-    results, skip_single=False, extra_constraints=None, combine_terms=None, scalar=True
-):
-    """statsmodels' ``wald_test_terms``: one joint test per formula term."""
-    return StatsmodelsView(results).wald_test_terms(
-        skip_single=skip_single,
-        extra_constraints=extra_constraints,
-        combine_terms=combine_terms,
-        scalar=scalar,
-    )
 
 
 def lr_test(full, restricted) -> tuple[float, float, float]:
