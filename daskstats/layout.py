@@ -288,16 +288,20 @@ class BlockCovariance:
 
 
 def _selector_columns(contrast: np.ndarray) -> np.ndarray | None:
-    """Column of each level when every row of the contrast matrix is a unit vector or 0."""
+    """Column of each level when every row of the contrast matrix is a unit vector or 0.
+
+    Works without L × k temporaries (the matrix itself can be gigabytes for 20,000 levels).
+    """
     matrix = np.asarray(contrast)
-    ones = matrix == 1
-    zeros = matrix == 0
-    if not np.all(ones | zeros) or np.any(ones.sum(axis=1) > 1) or np.any(ones.sum(axis=0) != 1):
+    n_levels, k = matrix.shape
+    if np.count_nonzero(matrix) != k:
         return None
-    out = np.full(matrix.shape[0], -1)
-    rows, cols = np.nonzero(ones)
-    out[rows] = cols
-    return out
+    best = matrix.argmax(axis=1)
+    top = matrix[np.arange(n_levels), best]
+    hit = top == 1
+    if np.count_nonzero(hit) != k or len(np.unique(best[hit])) != k:
+        return None
+    return np.where(hit, best, -1)
 
 
 def _rebuild_layout(spec, coded_name):
