@@ -16,7 +16,7 @@ import pandas as pd
 from dask.delayed import delayed
 
 from daskstats.errors import DataError
-from daskstats.formula import ModelSpec, build_block_matrices
+from daskstats.formula import ModelSpec, build_block_matrices, rows_to_keep
 from daskstats.kernels import summary_pass
 from daskstats.layout import Layout
 
@@ -74,16 +74,14 @@ def block_from_frame(
         bad |= np.isnan(arr)
     for col in extras.groups:
         bad |= frame[col].isna().to_numpy()
-    if bad.any():
-        if missing == "raise":
-            raise DataError(
-                "missing values in the offset, exposure, weights or cluster groups and "
-                "missing='raise'; pass missing='drop' to drop those rows as statsmodels does."
-            )
-        positions = np.flatnonzero(~bad)
+    positions = rows_to_keep(
+        bad,
+        missing,
+        "missing values in the offset, exposure, weights or cluster groups and "
+        "missing='raise'; pass missing='drop' to drop those rows as statsmodels does.",
+    )
+    if positions is not None:
         frame = frame.iloc[positions]
-    else:
-        positions = None
     y, X, kept, codes = build_block_matrices(
         spec, layout, frame[list(spec.variables)], missing=missing
     )

@@ -261,6 +261,22 @@ def patsy_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+MISSING_RAISE = (
+    "missing values found in a column the formula uses and missing='raise'; pass "
+    "missing='drop' to drop those rows as statsmodels does."
+)
+
+
+def rows_to_keep(missing_mask: np.ndarray, missing: str, message: str = MISSING_RAISE):
+    """Positions of the rows without a missing value (None when all are kept); with
+    ``missing="raise"`` any missing value raises :class:`DataError` with ``message``."""
+    if not missing_mask.any():
+        return None
+    if missing == "raise":
+        raise DataError(message)
+    return np.flatnonzero(~missing_mask)
+
+
 def _first_rows(data, variables: tuple[str, ...]) -> pd.DataFrame:
     """A small pandas sample of the used columns (first non-empty rows)."""
     return patsy_frame(data[list(variables)].head(200, npartitions=-1, compute=True))
@@ -537,16 +553,11 @@ def _numeric_build(
     bad = np.zeros(n, dtype=bool)
     for arr in values.values():
         bad |= np.isnan(arr)
-    if bad.any():
-        if missing == "raise":
-            raise DataError(
-                "missing values found in a column the formula uses and missing='raise'; pass "
-                "missing='drop' to drop those rows as statsmodels does."
-            )
-        kept = np.flatnonzero(~bad)
-        values = {k: v[kept] for k, v in values.items()}
-    else:
+    kept = rows_to_keep(bad, missing)
+    if kept is None:
         kept = np.arange(n)
+    else:
+        values = {k: v[kept] for k, v in values.items()}
 
     def fill(terms):
         out = np.empty((len(kept), len(terms)), dtype=np.float64)
@@ -598,16 +609,9 @@ def build_block_matrices(
             ) from None
         raise DataError(text) from None
     codes = np.asarray(codes)
-    if is_na.any():
-        if missing == "raise":
-            raise DataError(
-                "missing values found in a column the formula uses and missing='raise'; pass "
-                "missing='drop' to drop those rows as statsmodels does."
-            )
-        positions = np.flatnonzero(~is_na)
+    positions = rows_to_keep(np.asarray(is_na), missing)
+    if positions is not None:
         local = local.iloc[positions]
-    else:
-        positions = None
     if layout.dense_info is not None:
         y, X, kept = build_matrices(
             spec, local, missing=missing, with_response=with_response, x_info=layout.dense_info

@@ -19,7 +19,6 @@ variant.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
@@ -28,6 +27,7 @@ import numpy as np
 from daskstats.errors import ConvergenceWarning
 from daskstats.penalties import ElasticNet
 from daskstats.rowops import rows_for
+from daskstats.solvers.history import History
 from daskstats.solvers.irls import IRLSResult
 
 __all__ = ["local_solve", "ConsensusADMM", "admm"]
@@ -184,8 +184,7 @@ def admm(
         ``tol · (1 + max|z|)``.
     """
     state = ConsensusADMM(penalty, n_parts, start, rho)
-    history: list[dict] = []
-    clock = time.perf_counter()
+    history = History(callback)
     converged = False
     n_iter = 0
     size = np.sqrt(n_parts * len(start))
@@ -193,21 +192,14 @@ def admm(
         targets = [state.local_target(i) for i in range(n_parts)]
         betas = np.asarray(local_all(targets, state.rho, list(state.betas)))
         primal, dual = state.update_all(betas)
-        now = time.perf_counter()
-        entry = {
-            "iteration": n_iter,
-            "deviance": np.nan,
-            "primal": primal,
-            "dual": dual,
-            "rho": state.rho,
-            "rel_change": max(primal, dual) / size,
-            "step": np.nan,
-            "seconds": now - clock,
-        }
-        clock = now
-        history.append(entry)
-        if callback is not None:
-            callback(entry)
+        history.record(
+            n_iter,
+            np.nan,
+            primal=primal,
+            dual=dual,
+            rho=state.rho,
+            rel_change=max(primal, dual) / size,
+        )
         limit = tol * (1.0 + np.max(np.abs(state.z))) * size
         if primal <= limit and dual <= limit:
             converged = True

@@ -20,7 +20,6 @@ response, so on small data both take the same path.  Additions:
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from daskstats.errors import (
     DataError,
     PerfectSeparationWarning,
 )
+from daskstats.solvers.history import History
 from daskstats.solvers.linalg import aliased_columns, solve_spd
 
 __all__ = ["irls", "IRLSResult", "NullState", "deviance_threshold"]
@@ -162,8 +162,7 @@ def irls(
     callback : callable, optional
         Called with each history record (for ``verbose`` output).
     """
-    history: list[dict] = []
-    clock = time.perf_counter()
+    history = History(callback)
     if solve is None:
 
         def solve(totals):
@@ -172,23 +171,7 @@ def irls(
             return solve_dense(symmetrize(totals["xtwx"]), totals["xtwz"], names)
 
     def record(iteration, totals, previous_dev, step):
-        nonlocal clock
-        now = time.perf_counter()
-        dev = totals["dev"]
-        rel = (
-            abs(dev - previous_dev) / max(abs(dev), 1e-300) if np.isfinite(previous_dev) else np.nan
-        )
-        entry = {
-            "iteration": iteration,
-            "deviance": dev,
-            "rel_change": rel,
-            "step": step,
-            "seconds": now - clock,
-        }
-        clock = now
-        history.append(entry)
-        if callback is not None:
-            callback(entry)
+        history.record(iteration, totals["dev"], previous_dev, step)
 
     def update_null(totals):
         if null is None or null.converged or "null_dev" not in totals:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ from scipy import optimize
 
 from daskstats.errors import ConvergenceWarning
 from daskstats.penalties import ElasticNet
+from daskstats.solvers.history import History
 from daskstats.solvers.irls import IRLSResult
 
 __all__ = ["lbfgs"]
@@ -29,29 +29,15 @@ def lbfgs(
     """Minimize ``D/(2n) + Σ α_j β_j²/2`` (``L1_wt`` must be 0) with L-BFGS-B."""
     if penalty.has_l1:
         raise ValueError("method='lbfgs' is for smooth problems: L1_wt must be 0.")
-    history: list[dict] = []
+    history = History(callback)
     last: dict = {}
-    clock = time.perf_counter()
 
     def fun(beta):
-        nonlocal clock
         totals = evaluate(beta)
         last.update(totals=totals, beta=beta.copy())
         value = totals["dev"] / (2 * n) + penalty.value(beta)
         grad = totals["grad"] / n + penalty.l2 * beta
-        now = time.perf_counter()
-        entry = {
-            "iteration": len(history),
-            "deviance": totals["dev"],
-            "objective": value,
-            "rel_change": np.nan,
-            "step": np.nan,
-            "seconds": now - clock,
-        }
-        clock = now
-        history.append(entry)
-        if callback is not None:
-            callback(entry)
+        history.record(len(history), value, deviance=totals["dev"], objective=value)
         return value, grad
 
     out = optimize.minimize(

@@ -12,7 +12,6 @@ scheme). A step that does not lower ``F`` is halved (one more pass each time).
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from daskstats.errors import ConvergenceWarning
 from daskstats.penalties import ElasticNet
+from daskstats.solvers.history import History
 from daskstats.solvers.irls import IRLSResult
 
 __all__ = ["coordinate_descent", "prox_newton"]
@@ -89,28 +89,13 @@ def prox_newton(
     tol : float
         Convergence when ``F`` changes by at most ``tol · max(1, |F|)``.
     """
-    history: list[dict] = []
-    clock = time.perf_counter()
+    history = History(callback)
 
     def objective(totals, beta):
         return totals["dev"] / (2 * n) + penalty.value(beta)
 
     def record(iteration, value, previous, step):
-        nonlocal clock
-        now = time.perf_counter()
-        rel = abs(value - previous) / max(abs(value), 1e-300) if np.isfinite(previous) else np.nan
-        entry = {
-            "iteration": iteration,
-            "deviance": value,
-            "objective": value,
-            "rel_change": rel,
-            "step": step,
-            "seconds": now - clock,
-        }
-        clock = now
-        history.append(entry)
-        if callback is not None:
-            callback(entry)
+        history.record(iteration, value, previous, step, objective=value)
 
     beta = None if start_params is None else np.asarray(start_params, dtype=float)
     totals = evaluate(beta)

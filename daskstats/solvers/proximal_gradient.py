@@ -9,7 +9,6 @@ rises (O'Donoghue & Candès' adaptive restart).
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from daskstats.errors import ConvergenceWarning
 from daskstats.penalties import ElasticNet
+from daskstats.solvers.history import History
 from daskstats.solvers.irls import IRLSResult
 
 __all__ = ["proximal_gradient"]
@@ -45,8 +45,7 @@ def proximal_gradient(
         (so roughly its distance from the minimum), is below ``tol ** 0.8`` relative to the
         largest coefficient.
     """
-    history: list[dict] = []
-    clock = time.perf_counter()
+    history = History(callback)
 
     def value_of(totals, beta):
         return totals["dev"] / (2 * n) + penalty.value(beta)
@@ -89,33 +88,17 @@ def proximal_gradient(
                 continue
         t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
         momentum = (t - 1) / t_next
-        change = np.max(np.abs(candidate - x))
-        rel = abs(f_c - f_x) / max(abs(f_c), 1e-300)
         x_prev, x, at_x, f_prev, f_x, t = x, candidate, at_c, f_x, f_c, t_next
-        now = time.perf_counter()
-        entry = {
-            "iteration": n_iter,
-            "deviance": at_x["dev"],
-            "objective": f_x,
-            "rel_change": rel,
-            "step": float(1 / scale_l),
-            "seconds": now - clock,
-        }
-        clock = now
-        history.append(entry)
-        if callback is not None:
-            callback(entry)
+        history.record(n_iter, f_x, f_prev, float(1 / scale_l), deviance=at_x["dev"], objective=f_x)
         # optimality, not progress: the KKT violation per coordinate, in units of the metric,
         # estimates the distance to the minimum (objective changes stall at rounding level)
         violation = penalty.kkt_violation(x, at_x["grad"] / n) / metric
         if np.max(violation) <= tol**0.8 * (1 + np.max(np.abs(x))):
             converged = True
             break
-        del change
         y = x + momentum * (x - x_prev)
         at_y = evaluate(y) if momentum != 0 else at_x
         scale_l = max(scale_l / 2.0, 1e-3)  # let the step grow again
-        del f_prev
     if not converged:
         warnings.warn(
             f"proximal gradient did not converge in {maxiter} iterations; increase maxiter or "
