@@ -21,8 +21,14 @@ from daskstats import kernels, likelihood
 from daskstats.design import ExtraColumns, build_design
 from daskstats.errors import DataError, DomainWarning
 from daskstats.families import check_response_domain, resolve_family, scale_is_estimated
-from daskstats.formula import ModelSpec, build_block_matrices, learn_spec
+from daskstats.formula import ModelSpec, learn_spec
 from daskstats.inference.covariance import cluster_correction, robust_kernel, sandwich
+from daskstats.inference.rows import (
+    block_values,
+    partition_values,
+    predicted_values,
+    prediction_values,
+)
 from daskstats.layout import DENSE_COVARIANCE_LIMIT, plan_layout
 from daskstats.passes import PassRunner, cluster_errors_become_clear, cluster_meats
 from daskstats.results import GLMResults
@@ -610,7 +616,7 @@ class GLM:
             raise DataError(f"which must be 'mean', 'linear' or 'var_unscaled', got {which!r}.")
         meta = pd.Series(dtype=float, name="predicted")
         return self._per_row(
-            new_data, offset, exposure, meta, _predicted_values, self.family, which, params=params
+            new_data, offset, exposure, meta, predicted_values, self.family, which, params=params
         )
 
     def _prediction(self, params, cov, new_data, offset, exposure, df, use_t):
@@ -622,7 +628,7 @@ class GLM:
                 offset,
                 exposure,
                 empty_frame(),
-                _prediction_values,
+                prediction_values,
                 self.family,
                 cov,
                 alpha,
@@ -638,13 +644,13 @@ class GLM:
         if new_data is None:
             self._require_data()
             parts = [
-                delayed(_block_values)(b, self.layout, params, meta, values_fn, *args)
+                delayed(block_values)(b, self.layout, params, meta, values_fn, *args)
                 for b in self.design.blocks
             ]
             return dd.from_delayed(parts, meta=meta, verify_meta=False)
         ddf, cols = self._new_data(new_data, offset, exposure)
         return ddf.map_partitions(
-            _partition_values,
+            partition_values,
             self.spec,
             self.layout,
             params,
@@ -690,68 +696,6 @@ def _strip(totals: dict, prefix: str) -> dict:
     return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
 
 
-def _predicted_values(eta, X, codes, layout, family, which):
-    if which == "linear":
-        return eta
-    mean = family.fitted(eta)
-    return mean if which == "mean" else family.variance(mean)
-
-
-def _prediction_values(eta, X, codes, layout, family, cov, alpha, dist_args):
-    from daskstats.inference.prediction import prediction_frame
-
-    return prediction_frame(eta, X, codes, layout, family, cov, alpha, dist_args)
-
-
-def _wrap(values, meta, index, kept=None, n=None):
-    """Values for kept rows as a pandas object indexed like the input (NaN elsewhere)."""
-    if isinstance(meta, pd.Series):
-        if kept is None:
-            return pd.Series(values, index=index, name=meta.name)
-        out = np.full(n, np.nan)
-        out[kept] = values
-        return pd.Series(out, index=index, name=meta.name)
-    columns = {}
-    for name in meta.columns:
-        if kept is None:
-            columns[name] = values[name]
-        else:
-            col = np.full(n, np.nan)
-            col[kept] = values[name]
-            columns[name] = col
-    return pd.DataFrame(columns, index=index)
-
-
-def _block_values(block, layout, params, meta, values_fn, *args):
-    from daskstats.families import with_trials
-
-    X, codes = block["X"], block.get("codes")
-    eta = layout.linear_predictor(X, codes, params)
-    if block.get("off") is not None:
-        eta = eta + block["off"]
-    family = args[0] if args else None
-    if family is not None and block.get("n") is not None:
-        args = (with_trials(family, block["n"]), *args[1:])
-    values = values_fn(eta, X, codes, layout, *args)
-    return _wrap(values, meta, pd.RangeIndex(len(eta)))
-
-
-def _partition_values(
-    frame, spec, layout, params, offset_col, exposure_col, meta, values_fn, *args
-):
-    _, X, kept, codes = build_block_matrices(
-        spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
-    )
-    eta = layout.linear_predictor(X, codes, params)
-    if offset_col is not None:
-        eta = eta + frame[offset_col].to_numpy(dtype=float)[kept]
-    if exposure_col is not None:
-        eta = eta + np.log(frame[exposure_col].to_numpy(dtype=float)[kept])
-    values = values_fn(eta, X, codes, layout, *args)
-    return _wrap(values, meta, frame.index, kept, len(frame))
-
-
-#: more dense columns than this make every pass accumulate a p x p matrix per partition
 MAX_DENSE_COLUMNS = 5000
 
 
