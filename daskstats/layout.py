@@ -153,7 +153,7 @@ class Layout:
         pieces["cat_cross"] += onehot.T @ Xs
 
     # --- assembling and solving (client side, small arrays) ------------------------------
-    def _coded_blocks(self, totals: dict, gram_key="xtwx", prefix="cat_"):
+    def _coded_blocks(self, totals: dict, prefix: str = "cat_"):
         coded = self.coded
         keep = coded.level_column >= 0
         order = np.argsort(coded.level_column[keep])
