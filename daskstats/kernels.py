@@ -65,6 +65,11 @@ def add_partials(a: dict, b: dict) -> dict:
     return out
 
 
+def strip_prefix(totals: dict, prefix: str) -> dict:
+    """The entries of a summed result whose keys start with ``prefix``, without it."""
+    return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
+
+
 def symmetrize(upper: np.ndarray) -> np.ndarray:
     """Full symmetric matrix from one whose upper triangle is authoritative."""
     return np.triu(upper) + np.triu(upper, 1).T

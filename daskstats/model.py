@@ -430,8 +430,12 @@ class GLM:
         has_ll = any(k.startswith("ll_") for k in totals)
         has_null_ll = any(k.startswith("null_ll_") for k in totals)
         if decomposed and has_ll and has_null_ll:
-            llf = likelihood.combine(family, _strip(totals, "ll_"), llf_scale, var_weight)
-            llnull = likelihood.combine(family, _strip(totals, "null_ll_"), scale, var_weight)
+            llf = likelihood.combine(
+                family, kernels.strip_prefix(totals, "ll_"), llf_scale, var_weight
+            )
+            llnull = likelihood.combine(
+                family, kernels.strip_prefix(totals, "null_ll_"), scale, var_weight
+            )
         else:
             # statsmodels' loglike_obs at the final scale: one more pass (families whose
             # likelihood does not decompose, or a fit that converged sooner than expected)
@@ -497,8 +501,8 @@ class GLM:
                     f"cov_type='HC0' with {p} parameters needs a dense {p} x {p} sandwich; use "
                     "the nonrobust covariance, or fewer levels."
                 )
-            hessian = self.layout.dense_gram(_strip(parts, "hessian_"))
-            meat = self.layout.dense_gram(_strip(parts, "meat_"))
+            hessian = self.layout.dense_gram(kernels.strip_prefix(parts, "hessian_"))
+            meat = self.layout.dense_gram(kernels.strip_prefix(parts, "meat_"))
             return sandwich(inverse_spd(hessian), meat), {"description": "HC0"}
         use_correction = cov_kwds.get("use_correction", True)
         groups = self.extras.groups
@@ -513,7 +517,7 @@ class GLM:
             robust_kernel,
             self._group_meta,
         )
-        bread = inverse_spd(self.layout.dense_gram(_strip(hessian, "hessian_")))
+        bread = inverse_spd(self.layout.dense_gram(kernels.strip_prefix(hessian, "hessian_")))
         covs, n_groups = [], []
         for m in meats:
             c = sandwich(bread, m["meat"])
@@ -690,10 +694,6 @@ class GLM:
                 "formula uses."
             )
         return ddf, cols
-
-
-def _strip(totals: dict, prefix: str) -> dict:
-    return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
 
 
 MAX_DENSE_COLUMNS = 5000

@@ -251,7 +251,7 @@ def _results(model, params, penalty, method, result, n, summary):
     var_const = summary.get("min_vw", 1.0) == summary.get("max_vw", 1.0)
     var_weight = summary.get("min_vw", 1.0) if model.extras.var_weights else 1.0
     if likelihood.decomposable(family, var_const):
-        strip = kernels_strip
+        strip = kernels.strip_prefix
         llf = likelihood.combine(family, strip(totals, "ll_"), scale, var_weight)
         llnull = likelihood.combine(family, strip(totals, "null_ll_"), scale, var_weight)
     else:
@@ -314,10 +314,6 @@ def _results(model, params, penalty, method, result, n, summary):
     )
 
 
-def kernels_strip(totals: dict, prefix: str) -> dict:
-    return {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
-
-
 def _penalized_sandwich(model, params, penalty, totals, n):
     from daskstats.inference.covariance import robust_kernel, sandwich
 
@@ -325,7 +321,7 @@ def _penalized_sandwich(model, params, penalty, totals, n):
     parts = model.runner.run(
         robust_kernel, model.layout, model.family, params, 1.0, name="sandwich"
     )
-    meat = model.layout.dense_gram(kernels_strip(parts, "meat_")) / n**2
+    meat = model.layout.dense_gram(kernels.strip_prefix(parts, "meat_")) / n**2
     return sandwich(inverse_spd(hessian), meat)
 
 
