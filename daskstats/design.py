@@ -134,12 +134,17 @@ class Design:
         One block dict per partition.
     persisted : bool
         Whether the blocks are held in memory (computed once) or rebuilt on every pass.
+    fusable : bool
+        Whether a streamed block can be read, built and reduced in one task (each partition
+        of the source is a single root task, e.g. one parquet read): then no block is ever held
+        (or spilled) between tasks.
     """
 
     spec: ModelSpec
     layout: Layout
     blocks: list
     persisted: bool
+    fusable: bool = False
 
     @property
     def exog_names(self) -> list[str]:
@@ -181,15 +186,18 @@ def build_design(
         )
     )
     frame = data[columns]
+    parts = frame.to_delayed()
     blocks = [
         delayed(block_from_frame)(part, spec, layout, extras, missing, two_column_binomial)
-        for part in frame.to_delayed()
+        for part in parts
     ]
     if persist is None:
         persist = _decide_persist(frame, len(layout.dense) + 1)
     if persist:
         blocks = list(dask.persist(*blocks))
-    return Design(spec=spec, layout=layout, blocks=blocks, persisted=bool(persist))
+    # one root task per partition (all partitions share one graph holding just those tasks)
+    fusable = not persist and len(parts[0].__dask_graph__()) == len(parts)
+    return Design(spec=spec, layout=layout, blocks=blocks, persisted=bool(persist), fusable=fusable)
 
 
 def _decide_persist(frame, n_columns: int) -> bool:

@@ -21,6 +21,7 @@ import contextlib
 import re
 import sys
 import uuid
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -277,9 +278,26 @@ def rows_to_keep(missing_mask: np.ndarray, missing: str, message: str = MISSING_
     return np.flatnonzero(~missing_mask)
 
 
+#: rows of the data kept as a prototype (to learn dtypes and column names)
+PROTOTYPE_ROWS = 200
+
+
 def _first_rows(data, variables: tuple[str, ...]) -> pd.DataFrame:
-    """A small pandas sample of the used columns (first non-empty rows)."""
-    return patsy_frame(data[list(variables)].head(200, npartitions=-1, compute=True))
+    """A small pandas sample of the used columns (the first 200 rows).
+
+    Reads the first partition only, and more (doubling) only while too few rows were found,
+    e.g. when the first partitions are empty.
+    """
+    sub = data[list(variables)]
+    parts = 1
+    while True:
+        parts = min(parts, sub.npartitions)
+        with warnings.catch_warnings():  # "insufficient elements": handled by reading more
+            warnings.filterwarnings("ignore", message="Insufficient elements")
+            head = sub.head(PROTOTYPE_ROWS, npartitions=parts, compute=True)
+        if len(head) >= PROTOTYPE_ROWS or parts == sub.npartitions:
+            return patsy_frame(head)
+        parts *= 2
 
 
 def _evaluate_error(exc: Exception, formula: str, head: pd.DataFrame | None = None) -> DataError:

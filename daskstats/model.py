@@ -224,7 +224,7 @@ class GLM:
             two_column_binomial=two_column,
             persist=persist,
         )
-        self.runner = PassRunner(self.design.blocks)
+        self.runner = PassRunner(self.design.blocks, fuse=self.design.fusable)
         self._summary = None
         return self
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import dask
@@ -22,6 +23,14 @@ from daskstats.kernels import add_partials
 __all__ = ["PassRunner", "tree_sum"]
 
 SPLIT_EVERY = 8
+
+
+def _fused(fuse: bool):
+    """Fuse each partition's linear chain (read -> block -> kernel) into one task, so a
+    streamed block is never held (or spilled) between tasks: only the kernel's small result
+    is stored.  Only for designs whose source partitions are single root tasks
+    (:attr:`daskstats.design.Design.fusable`)."""
+    return dask.config.set({"optimization.fuse.delayed": True}) if fuse else nullcontext()
 
 
 def _sum_many(*parts: dict) -> dict:
@@ -50,6 +59,9 @@ class PassRunner:
     ----------
     blocks : list of Delayed
         One delayed block dict per partition (persisted or streamed from the source).
+    fuse : bool
+        Fuse reading, building and reducing each partition into one task (streamed designs
+        whose partitions are single root tasks).
     passes : int
         Number of passes over the data made so far.
     log : list of (name, seconds)
@@ -57,6 +69,7 @@ class PassRunner:
     """
 
     blocks: list
+    fuse: bool = False
     passes: int = 0
     log: list = field(default_factory=list)
     progress: bool = False
@@ -71,7 +84,7 @@ class PassRunner:
         parts = [delayed(kernel)(block, *args) for block in self.blocks]
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
-        with _cluster_errors(label := name or kernel.__name__):
+        with _cluster_errors(label := name or kernel.__name__), _fused(self.fuse):
             client = _client() if self.progress else None
             if client is not None:  # a progress bar for each pass on a distributed cluster
                 from distributed import progress
@@ -201,7 +214,7 @@ def map_blocks(
     """One pass returning ``kernel(block, *args_i)`` for every block (not summed)."""
     started = time.perf_counter()
     tasks = [delayed(kernel)(b, *args) for b, args in zip(runner.blocks, per_block_args)]
-    with threadpool_limits(1):
+    with threadpool_limits(1), _fused(runner.fuse):
         results = dask.compute(*tasks)
     runner.passes += 1
     runner.log.append((name, time.perf_counter() - started))
