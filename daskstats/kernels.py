@@ -144,12 +144,17 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
     off = block.get("off")
     fw = _ones_or(block.get("fw"), nrows)
     vw = _ones_or(block.get("vw"), nrows)
+    # unit row weights (the common case): no products with arrays of ones
+    unweighted = block.get("fw") is None and block.get("vw") is None and trials is None
     fv = fw * vw
     iw = fv if trials is None else fv * trials
 
     layout = spec.layout
     codes = block.get("codes")
     pieces = layout.empty_pieces() if spec.gram else None
+    # XᵀWX and XᵀWz come out of one syrk on [√w·X, √w·z] (a reused cache-sized buffer)
+    gram = np.zeros((p + 1, p + 1)) if spec.gram and p else None
+    buffer = np.empty((min(ROWS_PER_SLICE, nrows), p + 1)) if gram is not None else None
     if spec.params is not None:
         beta = layout.dense_params(spec.params)
         levels = layout.level_coefficients(spec.params) if codes is not None else None
@@ -174,28 +179,43 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
         if keep_mu:
             mu_all[rows] = mu
         resid = ys - mu
-        dev += float(np.dot(fv[rows], rows_ops.unit_deviance(ys, mu)))
-        pearson += float(np.dot(iw[rows], resid * resid / rows_ops.variance(mu)))
-        max_abs = max(max_abs, float(np.max(np.abs(resid))))
-        # rows fitted (numerically) at the edge of the mean's range: separation's signature
-        edge = mu < 1e-10
-        if two_sided:
-            edge |= mu > 1 - 1e-10
-        at_boundary += int(np.count_nonzero(edge & (np.abs(resid) < 1e-8)))
         if spec.gram:
-            unit_w, z = rows_ops.weights_working(eta, mu, ys)
-            w = iw[rows] * unit_w
+            unit_w, z, variance = rows_ops.irls_rows(eta, mu, ys)
+        else:
+            variance = rows_ops.variance(mu)
+        unit_dev = rows_ops.unit_deviance(ys, mu)
+        if unweighted:
+            dev += float(unit_dev.sum())
+            pearson += float(np.dot(resid, resid / variance))
+        else:
+            dev += float(np.dot(fv[rows], unit_dev))
+            pearson += float(np.dot(iw[rows], resid * resid / variance))
+        abs_resid = np.abs(resid)
+        if len(abs_resid):
+            max_abs = max(max_abs, float(abs_resid.max()))
+            if abs_resid.min() < 1e-8:
+                # rows fitted (numerically) at the edge of the mean's range: separation's sign
+                edge = mu < 1e-10
+                if two_sided:
+                    edge |= mu > 1 - 1e-10
+                at_boundary += int(np.count_nonzero(edge & (abs_resid < 1e-8)))
+        if spec.gram:
+            w = unit_w if unweighted else iw[rows] * unit_w
             if off is not None:
-                z -= off[rows]
-            wz = w * z
-            if p:
-                # numpy recognises A.T @ A and calls BLAS syrk, releasing the GIL (scipy's dsyrk
+                z = z - off[rows]
+            if gram is not None:
+                # numpy recognises B.T @ B and calls BLAS syrk, releasing the GIL (scipy's dsyrk
                 # wrapper holds it, which serializes the threaded scheduler's workers)
-                scaled = Xs * np.sqrt(w)[:, None]
-                pieces["xtwx"] += scaled.T @ scaled
-                pieces["xtwz"] += Xs.T @ wz
+                root = np.sqrt(w)
+                B = buffer[: len(root)]
+                np.multiply(Xs, root[:, None], out=B[:, :p])
+                np.multiply(z, root, out=B[:, p])
+                gram += B.T @ B
             if codes is not None:
-                layout.accumulate_cat(pieces, Xs, codes[rows], w, wz)
+                layout.accumulate_cat(pieces, Xs, codes[rows], w, w * z)
+    if gram is not None:
+        pieces["xtwx"] += gram[:p, :p]
+        pieces["xtwz"] += gram[:p, p]
     out: dict = {
         "dev": dev,
         "pearson": pearson,

@@ -89,9 +89,18 @@ def fit_regularized(
         else _start_coefficients(model, names, y_mean)
     )
 
+    null = model._null_state(summary)
+
     def irls_totals(params):
-        spec = kernels.IRLSPassSpec(family, params, y_mean, layout, loglike=False)
-        return runner.run(kernels.irls_pass, spec, name="penalized irls")
+        # each pass also collects the log-likelihood sums and iterates the null model, so the
+        # pass that shows convergence holds every statistic the results need (no final pass)
+        spec = kernels.IRLSPassSpec(
+            family, params, y_mean, layout, loglike=params is not None, **null.as_kwargs()
+        )
+        totals = runner.run(kernels.irls_pass, spec, name="penalized irls")
+        if not null.converged:
+            _null_step(null, totals)
+        return totals
 
     def gradient(params):
         return runner.run(kernels.gradient_pass, layout, family, params, name="gradient")
@@ -131,7 +140,11 @@ def fit_regularized(
     params = result.params
     if refit:
         return _refit(model, params, penalty, chosen, maxiter or 100)
-    return _results(model, params, penalty, chosen, result, n, summary)
+    # prox-Newton's last pass was made at params with the statistics; other solvers' were not
+    final = result.totals if chosen == "prox_newton" and null.converged else None
+    if final is None:
+        null = model._null_state(summary)
+    return _results(model, params, penalty, chosen, result, n, summary, null, final)
 
 
 def _admm(model, penalty, n, start, rho, maxiter, tol, callback):
@@ -216,32 +229,42 @@ def _admm_async(model, penalty, n, start, rho, tol, max_updates):
     )
 
 
-def _final_pass(model, params):
+def _null_step(null, totals: dict) -> bool:
+    """Advance the null (constant-only) model by the pass ``totals``; True once converged."""
+    dev0 = totals["null_dev"]
+    if null.intercept is None or abs(dev0 - null.deviance) <= 1e-8 * max(1, abs(dev0)):
+        null.converged = True
+        return True
+    null.deviance = dev0
+    null.intercept = totals["null_swz"] / totals["null_sw"]
+    return False
+
+
+def _final_pass(model, params, null):
     """Deviance, Pearson χ², log-likelihood sums and XᵀWX at ``params`` (one pass), plus the
-    null model (fitted in the same passes when an offset needs it)."""
+    null model (iterated in the same passes when an offset needs it)."""
     summary = model._data_summary()
     y_mean = summary["sum_y"] / summary["nobs"]
-    null = model._null_state(summary)
     while True:
         spec = kernels.IRLSPassSpec(
             model.family, params, y_mean, model.layout, loglike=True, **null.as_kwargs()
         )
         totals = model.runner.run(kernels.irls_pass, spec, name="statistics")
-        dev0 = totals["null_dev"]
-        if null.intercept is None or abs(dev0 - null.deviance) <= 1e-8 * max(1, abs(dev0)):
-            return totals, null
-        null.deviance = dev0
-        null.intercept = totals["null_swz"] / totals["null_sw"]
+        if _null_step(null, totals):
+            return totals
 
 
-def _results(model, params, penalty, method, result, n, summary):
+def _results(model, params, penalty, method, result, n, summary, null, totals=None):
+    """Results of a penalized fit; ``totals``: a pass at ``params`` holding the statistics
+    (``None``: one more pass makes it)."""
     from daskstats import likelihood
     from daskstats.families import scale_is_estimated
     from daskstats.results import GLMResults
 
     names = model.exog_names
     p = len(names)
-    totals, null = _final_pass(model, params)
+    if totals is None:
+        totals = _final_pass(model, params, null)
     family = model.family
     nobs = int(summary["nobs"])
     wnobs = summary["wnobs"] if model.extras.freq_weights is not None else float(nobs)

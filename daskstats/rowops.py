@@ -36,6 +36,11 @@ class FamilyRows:
         deriv = self.family.link.deriv(mu)
         return 1.0 / (deriv**2 * self.family.variance(mu)), eta + deriv * (y - mu)
 
+    def irls_rows(self, eta, mu, y):
+        """Unit weights, working response and variance ``V(μ)`` in one call."""
+        w, z = self.weights_working(eta, mu, y)
+        return w, z, self.variance(mu)
+
     def unit_deviance(self, y, mu) -> np.ndarray:
         """statsmodels' ``_resid_dev`` (per-row deviance, before weights)."""
         return self.family._resid_dev(y, mu)
@@ -54,6 +59,13 @@ class _LogitBinomialRows(FamilyRows):
         deriv = 1.0 / pq
         return 1.0 / (deriv * deriv * pq), eta + deriv * (y - mu)
 
+    def irls_rows(self, eta, mu, y):
+        # the clipped variance p(1 − p) is the weight (statsmodels: 1 / (g'(μ)² V(μ)), the same
+        # number up to rounding) and the working response's divisor
+        p = np.clip(mu, _EPS, 1 - _EPS)
+        pq = p * (1 - p)
+        return pq, eta + (y - mu) / pq, pq
+
     def unit_deviance(self, y, mu):
         a = np.maximum(y / (mu + 1e-20), _EPS)
         b = np.maximum((1.0 - y) / (1.0 - mu + 1e-20), _EPS)
@@ -71,6 +83,10 @@ class _LogPoissonRows(FamilyRows):
     def weights_working(self, eta, mu, y):
         deriv = 1.0 / np.maximum(mu, _EPS)
         return 1.0 / (deriv * deriv * np.abs(mu)), eta + deriv * (y - mu)
+
+    def irls_rows(self, eta, mu, y):
+        w, z = self.weights_working(eta, mu, y)
+        return w, z, np.abs(mu)
 
     def unit_deviance(self, y, mu):
         return 2.0 * (y * np.log(np.maximum(y / mu, _EPS)) - (y - mu))

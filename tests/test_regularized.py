@@ -159,3 +159,37 @@ def test_bad_penalty_arguments():
         ds.glm(formula, frame, ds.families.Binomial(), alpha={"nope": 1.0})
     with pytest.raises(ds.DataError, match="needs a dask.distributed Client"):
         ds.glm(formula, frame, ds.families.Binomial(), alpha=0.1, method="admm_async")
+
+
+@pytest.mark.parametrize("method", ["auto", "proximal_grad"])
+def test_fit_statistics_with_offset_match_statsmodels(method):
+    """llf, llnull, deviance, null deviance and Pearson χ² at the penalized estimate are
+    statsmodels' values at the same coefficients (its constant-only fit for the null model);
+    prox-Newton's last pass already holds them (no extra pass)."""
+    frame, _, _ = _load("poisson")
+    frame = frame[["y", "x0", "x1", "x2"]].copy()
+    frame["off"] = 0.3 * np.sin(np.arange(len(frame)))
+    res = ds.glm(
+        "y ~ x0 + x1 + x2",
+        to_dask(frame, "irregular"),
+        ds.families.Poisson(),
+        offset="off",
+        alpha=0.05,
+        method=method,
+    )
+    exog = sm.add_constant(frame[["x0", "x1", "x2"]].to_numpy())
+    theirs = sm.GLM(frame["y"], exog, family=sm.families.Poisson(), offset=frame["off"])
+    mu = theirs.predict(res.params.to_numpy())
+    null = sm.GLM(
+        frame["y"], np.ones(len(frame)), family=sm.families.Poisson(), offset=frame["off"]
+    ).fit()
+    assert res.llf == pytest.approx(theirs.loglike(res.params.to_numpy()), rel=1e-10)
+    assert res.deviance == pytest.approx(theirs.family.deviance(frame["y"], mu), rel=1e-10)
+    assert res.pearson_chi2 == pytest.approx(np.sum((frame["y"] - mu) ** 2 / mu), rel=1e-10)
+    assert res.llnull == pytest.approx(null.llf, rel=1e-8)
+    assert res.null_deviance == pytest.approx(null.deviance, rel=1e-8)
+    statistics_passes = [name for name, _ in res.pass_log].count("statistics")
+    if method == "auto":
+        assert statistics_passes == 0
+    else:  # gradient passes hold no statistics; the null model is iterated after the fit
+        assert statistics_passes >= 2

@@ -38,6 +38,8 @@ def test_fast_path_equals_statsmodels(family, y):
             fast.unit_deviance(y, mu_g), generic.unit_deviance(y, mu_g), rtol=1e-13, atol=1e-300
         )
         np.testing.assert_allclose(fast.variance(mu_g), generic.variance(mu_g), rtol=1e-15)
+        for a, b in zip(fast.irls_rows(eta, mu_g, y), generic.irls_rows(eta, mu_g, y)):
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
 
 
 def test_no_fast_path_for_other_links_or_trials():
