@@ -344,40 +344,72 @@ def loglike_pass(
     return out
 
 
-def gradient_pass(block: dict, layout: Layout, family: Family, params: np.ndarray) -> dict:
-    """Deviance, gradient of ``D/2`` and the diagonal of the Fisher information at ``params``.
+def gradient_pass(
+    block: dict,
+    layout: Layout,
+    family: Family,
+    params: np.ndarray,
+    diag: bool = False,
+    bound: float | None = None,
+) -> dict:
+    """Deviance and gradient of ``D/2`` at ``params``; optionally the diagonal of the Fisher
+    information and a Gram matrix that bounds the Hessian.
 
     One fused pass for first-order methods: ``∇(D/2) = −Xᵀ s`` with the scale-1 score factors
-    ``s = f v n (y − μ) / (g'(μ) V(μ))``; ``diag = Σ w x²`` with the IRLS weights ``w``.
+    ``s = f v n (y − μ) / (g'(μ) V(μ))``; ``diag = Σ w x²`` with the IRLS weights ``w``; with
+    ``bound = c`` the pieces of ``Xᵀ (c · f v n) X`` (``xtwx`` and the coded term's sums), which
+    bound the Hessian of ``D/2`` when the link is canonical and ``V(μ) ≤ c`` (Binomial 1/4,
+    Gaussian 1). Computed on cache-sized slices of rows.
     """
     X, y = block["X"], block["y"]
-    nrows = y.shape[0]
+    nrows, p = X.shape
     trials = block.get("n")
     family = with_trials(family, trials)
     rows_ops = rows_for(family, trials)
     codes = block.get("codes")
-    eta = layout.linear_predictor(X, codes, params)
     off = block.get("off")
-    if off is not None:
-        eta = eta + off
-    mu = rows_ops.mean(eta)
     fw = _ones_or(block.get("fw"), nrows)
     vw = _ones_or(block.get("vw"), nrows)
-    iw = fw * vw if trials is None else fw * vw * trials
-    deriv = family.link.deriv(mu)
-    variance = rows_ops.variance(mu)
-    score = iw * (y - mu) / (deriv * variance)
-    w = iw / (deriv**2 * variance)
-    grad = np.zeros(layout.n_params)
-    diag = np.zeros(layout.n_params)
-    dense = layout.dense if layout.coded is not None else slice(None)
-    grad[dense] = -(X.T @ score)
-    diag[dense] = (X * X).T @ w
-    if layout.coded is not None:
-        L = layout.coded.n_levels
-        keep = layout.coded.level_column >= 0
-        cols = layout.coded.columns[layout.coded.level_column[keep]]
-        grad[cols] = -np.bincount(codes, weights=score, minlength=L)[keep]
-        diag[cols] = np.bincount(codes, weights=w, minlength=L)[keep]
-    dev = float(np.dot(fw * vw, rows_ops.unit_deviance(y, mu)))
-    return {"dev": dev, "grad": grad, "diag": diag}
+    fv = fw * vw
+    iw = fv if trials is None else fv * trials
+    beta = layout.dense_params(params)
+    levels = layout.level_coefficients(params) if codes is not None else None
+    coded = layout.coded is not None
+    grad_dense, diag_dense = np.zeros(p), np.zeros(p)
+    L = layout.coded.n_levels if coded else 0
+    grad_levels, diag_levels = np.zeros(L), np.zeros(L)
+    pieces = layout.empty_pieces() if bound is not None else None
+    dev = 0.0
+    for start in range(0, nrows, ROWS_PER_SLICE):
+        rows = slice(start, min(start + ROWS_PER_SLICE, nrows))
+        Xs, ys, iws = X[rows], y[rows], iw[rows]
+        eta = Xs @ beta
+        if codes is not None:
+            eta += levels[codes[rows]]
+        if off is not None:
+            eta += off[rows]
+        mu = rows_ops.mean(eta)
+        deriv = family.link.deriv(mu)
+        variance = rows_ops.variance(mu)
+        score = iws * (ys - mu) / (deriv * variance)
+        grad_dense -= Xs.T @ score
+        dev += float(np.dot(fv[rows], rows_ops.unit_deviance(ys, mu)))
+        if codes is not None:
+            grad_levels -= np.bincount(codes[rows], weights=score, minlength=L)
+        if diag:
+            w = iws / (deriv**2 * variance)
+            diag_dense += (Xs * Xs).T @ w
+            if codes is not None:
+                diag_levels += np.bincount(codes[rows], weights=w, minlength=L)
+        if bound is not None:
+            w = bound * iws
+            scaled = Xs * np.sqrt(w)[:, None]
+            pieces["xtwx"] += scaled.T @ scaled
+            if codes is not None:
+                layout.accumulate_cat(pieces, Xs, codes[rows], w)
+    out = {"dev": dev, "grad": layout.scatter(grad_dense, grad_levels)}
+    if diag:
+        out["diag"] = layout.scatter(diag_dense, diag_levels)
+    if bound is not None:
+        out.update({"bound_" + k: v for k, v in pieces.items()})
+    return out

@@ -103,6 +103,18 @@ class Layout:
         values[has] = params[coded.columns[coded.level_column[has]]]
         return values
 
+    def scatter(self, dense_values: np.ndarray, level_values: np.ndarray | None) -> np.ndarray:
+        """A length-``p`` vector in parameter order from per-dense-column values and per-level
+        values (the reference level's value is dropped)."""
+        out = np.zeros(self.n_params)
+        if self.coded is None:
+            out[:] = dense_values
+            return out
+        out[self.dense] = dense_values
+        keep = self.coded.level_column >= 0
+        out[self.coded.columns[self.coded.level_column[keep]]] = level_values[keep]
+        return out
+
     def dense_params(self, params: np.ndarray) -> np.ndarray:
         return params[self.dense] if self.coded is not None else params
 

@@ -102,8 +102,10 @@ def fit_regularized(
             _null_step(null, totals)
         return totals
 
-    def gradient(params):
-        return runner.run(kernels.gradient_pass, layout, family, params, name="gradient")
+    def gradient(params, diag=False, bound=None):
+        return runner.run(
+            kernels.gradient_pass, layout, family, params, diag, bound, name="gradient"
+        )
 
     chosen = "prox_newton" if method == "auto" else method
     if chosen == "prox_newton":
@@ -119,8 +121,21 @@ def fit_regularized(
             callback=callback,
         )
     elif chosen == "proximal_grad":
+        constant = curvature_constant(family)
+        first = gradient(start, diag=constant is None, bound=constant)
+        bound = None
+        if constant is not None:
+            bound = layout.dense_gram(kernels.strip_prefix(first, "bound_"))
         result = proximal_gradient(
-            gradient, penalty, n, start, maxiter=maxiter or 5000, tol=tol, callback=callback
+            gradient,
+            penalty,
+            n,
+            start,
+            maxiter=maxiter or 5000,
+            tol=tol,
+            callback=callback,
+            first=first,
+            curvature_bound=bound,
         )
     elif chosen == "lbfgs":
         try:
@@ -130,12 +145,12 @@ def fit_regularized(
         except ValueError as exc:
             raise DataError(str(exc)) from None
     elif chosen == "admm":
-        if rho is None:  # the data's curvature scale: mean Fisher information per row
-            rho = float(np.mean(gradient(start)["diag"]) / n)
+        if rho is None:
+            rho = _admm_rho(gradient(start, diag=True)["diag"], n)
         result = _admm(model, penalty, n, start, rho, maxiter or 5000, tol, callback)
     else:
         if rho is None:
-            rho = float(np.mean(gradient(start)["diag"]) / n)
+            rho = _admm_rho(gradient(start, diag=True)["diag"], n)
         result = _admm_async(model, penalty, n, start, rho, tol, max_async_updates)
     params = result.params
     if refit:
@@ -145,6 +160,25 @@ def fit_regularized(
     if final is None:
         null = model._null_state(summary)
     return _results(model, params, penalty, chosen, result, n, summary, null, final)
+
+
+def _admm_rho(diag: np.ndarray, n: float) -> np.ndarray:
+    """ADMM's penalty parameter, one per coefficient: the Fisher information per row of each
+    column at the start (the curvature scale of its local problems), floored for empty ones."""
+    rho = diag / n
+    return np.maximum(rho, 1e-6 * max(float(np.max(rho, initial=0.0)), 1e-300))
+
+
+def curvature_constant(family) -> float | None:
+    """``c`` with ``V(μ) ≤ c`` for a canonical link (then ``c XᵀX`` bounds the Hessian of
+    ``D/2``): Binomial–logit 1/4, Gaussian–identity 1; ``None`` for other pairs."""
+    from statsmodels.genmod.families import Binomial, Gaussian, links
+
+    if type(family) is Binomial and type(family.link) is links.Logit:
+        return 0.25
+    if type(family) is Gaussian and type(family.link) is links.Identity:
+        return 1.0
+    return None
 
 
 def _admm(model, penalty, n, start, rho, maxiter, tol, callback):

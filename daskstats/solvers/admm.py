@@ -32,6 +32,9 @@ from daskstats.solvers.irls import IRLSResult
 
 __all__ = ["local_solve", "ConsensusADMM", "admm"]
 
+#: over-relaxation of the synchronous updates (1 = plain ADMM; 1.5–1.8 usually converge faster)
+RELAXATION = 1.6
+
 
 def local_solve(
     block: dict,
@@ -50,8 +53,8 @@ def local_solve(
     from daskstats.families import with_trials
 
     X, y = block["X"], block["y"]
-    if block.get("codes") is not None:
-        raise NotImplementedError("ADMM needs dense columns (no coded categorical term).")
+    codes = block.get("codes")
+    L = layout.coded.n_levels if codes is not None else 0
     nrows = y.shape[0]
     trials = block.get("n")
     fam = with_trials(family, trials)
@@ -68,9 +71,11 @@ def local_solve(
     p = len(start)
 
     def local_objective(beta):
-        eta = X @ beta if off is None else X @ beta + off
+        eta = layout.linear_predictor(X, codes, beta)
+        if off is not None:
+            eta += off
         mu = ops.mean(eta)
-        value = np.dot(fv, ops.unit_deviance(y, mu)) / (2 * n) + rho / 2 * np.sum((beta - v) ** 2)
+        value = np.dot(fv, ops.unit_deviance(y, mu)) / (2 * n) + np.sum(rho * (beta - v) ** 2) / 2
         return value, eta, mu
 
     beta = start.copy()
@@ -80,8 +85,14 @@ def local_solve(
         variance = ops.variance(mu)
         w = iw / (deriv**2 * variance)
         score = iw * (y - mu) / (deriv * variance)
-        grad = -(X.T @ score) / n + rho * (beta - v)
-        hess = (X.T @ (X * w[:, None])) / n + rho * np.eye(p)
+        levels = np.bincount(codes, weights=score, minlength=L) if codes is not None else None
+        grad = -layout.scatter(X.T @ score, levels) / n + rho * (beta - v)
+        # the Fisher information, with a coded categorical's block assembled from level sums
+        pieces = layout.empty_pieces()
+        pieces["xtwx"] += X.T @ (X * w[:, None])
+        if codes is not None:
+            layout.accumulate_cat(pieces, X, codes, w)
+        hess = layout.dense_gram(pieces) / n + np.diag(np.broadcast_to(rho, (p,)))
         delta = np.linalg.solve(hess, grad)
         step = 1.0
         for _ in range(30):  # damped Newton: the local objective must not rise
@@ -101,13 +112,15 @@ def local_solve(
 class ConsensusADMM:
     """State of consensus ADMM (client side, small arrays only)."""
 
-    def __init__(self, penalty: ElasticNet, n_parts: int, start: np.ndarray, rho: float):
+    def __init__(self, penalty: ElasticNet, n_parts: int, start: np.ndarray, rho):
         self.penalty = penalty
         self.n_parts = n_parts
         self.z = start.copy()
         self.betas = np.tile(start, (n_parts, 1))
         self.duals = np.zeros_like(self.betas)
-        self.rho = rho
+        # one ρ per coefficient: the columns' own curvature scale (a coded categorical's levels
+        # carry far less information per row than a dense column)
+        self.rho = np.broadcast_to(np.asarray(rho, dtype=float), start.shape).copy()
         self.reported_change = np.full(n_parts, np.inf)
         self.reported_gap = np.full(n_parts, np.inf)
         self.sent_z = np.tile(self.z, (n_parts, 1))
@@ -123,13 +136,15 @@ class ConsensusADMM:
         return self.penalty.prox(v, 1.0 / (self.n_parts * self.rho))
 
     def update_all(self, betas: np.ndarray) -> tuple[float, float]:
-        """Synchronous step; returns the primal and dual residual norms."""
-        self.betas = betas
+        """Synchronous step with over-relaxation (``β̂ = a β + (1 − a) z``, Boyd et al. §3.4.3,
+        ``a`` = :data:`RELAXATION`); returns the primal and dual residual norms."""
         z_old = self.z
+        self.betas = RELAXATION * betas + (1 - RELAXATION) * z_old
         self.z = self.consensus()
         self.duals += self.betas - self.z
+        self.betas = betas
         primal = float(np.sqrt(np.sum((self.betas - self.z) ** 2)))
-        dual = float(self.rho * np.sqrt(self.n_parts) * np.linalg.norm(self.z - z_old))
+        dual = float(np.sqrt(self.n_parts) * np.linalg.norm(self.rho * (self.z - z_old)))
         return primal, dual
 
     def update_one(self, i: int, beta: np.ndarray) -> None:
