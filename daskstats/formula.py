@@ -29,6 +29,7 @@ import pandas as pd
 import patsy
 from patsy.eval import ast_names
 
+from daskstats.contrasts import LazyTreatment, lazy_treatment
 from daskstats.errors import DataError
 
 __all__ = ["ModelSpec", "learn_spec", "build_matrices"]
@@ -165,9 +166,10 @@ def _rebuild_spec(formula, prototype, namespace, flags, transforms, variables, t
         return cached
     eval_env = patsy.EvalEnvironment([namespace], flags=flags)
     with deep_recursion():
-        y_info, x_info = patsy.incr_dbuilders(
-            formula, lambda: iter([prototype]), eval_env, NA_action="drop"
-        )
+        with lazy_treatment():
+            y_info, x_info = patsy.incr_dbuilders(
+                formula, lambda: iter([prototype]), eval_env, NA_action="drop"
+            )
     for info in (y_info, x_info):
         for factor, factor_info in info.factor_infos.items():
             for name, transform in (factor_info.state or {}).get("transforms", {}).items():
@@ -363,9 +365,10 @@ def _learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpe
     if len(head) == 0:
         raise DataError("the data has no rows: there is nothing to fit.")
     try:
-        y_head, x_head = patsy.incr_dbuilders(
-            formula, lambda: iter([head]), eval_env, NA_action="drop"
-        )
+        with lazy_treatment():
+            y_head, x_head = patsy.incr_dbuilders(
+                formula, lambda: iter([head]), eval_env, NA_action="drop"
+            )
     except (patsy.PatsyError, TypeError, ValueError) as exc:
         raise _evaluate_error(exc, formula, head) from None
 
@@ -417,7 +420,10 @@ def _learn_spec(formula: str, data, eval_env: patsy.EvalEnvironment) -> ModelSpe
             yield prototype
 
     try:
-        y_info, x_info = patsy.incr_dbuilders(formula, data_iter_maker, eval_env, NA_action="drop")
+        with lazy_treatment():
+            y_info, x_info = patsy.incr_dbuilders(
+                formula, data_iter_maker, eval_env, NA_action="drop"
+            )
     except (patsy.PatsyError, TypeError, ValueError) as exc:
         raise _evaluate_error(exc, formula) from None
 
@@ -520,6 +526,8 @@ def restricted_env(formula: str, eval_env: patsy.EvalEnvironment) -> patsy.EvalE
         if code is not None:
             names.update(ast_names(code))
     namespace = {"np": np}
+    if "Treatment" in names:  # C(g, Treatment("b")) on a many-level factor stores no matrix
+        namespace["Treatment"] = LazyTreatment
     for ns in eval_env._namespaces:
         for name in names:
             if name in ns and name not in namespace:

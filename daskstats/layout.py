@@ -24,6 +24,8 @@ import numpy as np
 import patsy
 from scipy import sparse
 
+from daskstats.contrasts import SelectorMatrix
+
 __all__ = ["Layout", "CodedTerm", "plan_layout", "CODES_MIN_LEVELS", "BlockCovariance"]
 
 #: a categorical term with at least this many columns is kept as codes
@@ -302,8 +304,11 @@ class BlockCovariance:
 def _selector_columns(contrast: np.ndarray) -> np.ndarray | None:
     """Column of each level when every row of the contrast matrix is a unit vector or 0.
 
-    Works without L × k temporaries (the matrix itself can be gigabytes for 20,000 levels).
+    Works without L × k temporaries; a :class:`~daskstats.contrasts.SelectorMatrix` (large
+    Treatment codings) already is that selection.
     """
+    if isinstance(contrast, SelectorMatrix):
+        return contrast.level_column
     matrix = np.asarray(contrast)
     n_levels, k = matrix.shape
     if np.count_nonzero(matrix) != k:

@@ -91,14 +91,22 @@ def fit_regularized(
 
     null = model._null_state(summary)
 
-    def irls_totals(params):
-        # each pass also collects the log-likelihood sums and iterates the null model, so the
-        # pass that shows convergence holds every statistic the results need (no final pass)
+    def irls_totals(params, near_convergence=False):
+        # the passes also iterate the null model (until it converges) and, once the fit is
+        # near convergence, collect the log-likelihood sums: the pass that shows convergence
+        # then holds every statistic the results need (no final pass)
+        pending = not null.converged
         spec = kernels.IRLSPassSpec(
-            family, params, y_mean, layout, loglike=params is not None, **null.as_kwargs()
+            family,
+            params,
+            y_mean,
+            layout,
+            loglike=params is not None and near_convergence,
+            **(null.as_kwargs() if pending else {}),
         )
         totals = runner.run(kernels.irls_pass, spec, name="penalized irls")
-        if not null.converged:
+        if pending:
+            null.sums = kernels.strip_prefix(totals, "null_")
             _null_step(null, totals)
         return totals
 
@@ -155,9 +163,12 @@ def fit_regularized(
     params = result.params
     if refit:
         return _refit(model, params, penalty, chosen, maxiter or 100)
-    # prox-Newton's last pass was made at params with the statistics; other solvers' were not
-    final = result.totals if chosen == "prox_newton" and null.converged else None
-    if final is None:
+    # prox-Newton's last pass was made at params, usually with the statistics; other solvers'
+    # passes hold no statistics
+    final = None
+    if chosen == "prox_newton" and null.converged and "ll_" in "".join(result.totals):
+        final = {**result.totals, **{"null_" + k: v for k, v in null.sums.items()}}
+    else:
         null = model._null_state(summary)
     return _results(model, params, penalty, chosen, result, n, summary, null, final)
 

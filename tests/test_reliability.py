@@ -241,8 +241,50 @@ def test_lost_scheduler_is_a_clear_error_quickly(cluster):
     assert time.time() - started < 60
 
 
+@pytest.fixture
+def remote_cluster(tmp_path):
+    """Scheduler and workers in their own processes (a LocalCluster runs its scheduler inside
+    the client process, whose bookkeeping of every finished task would count as ours)."""
+    import subprocess
+    import sys
+    import time
+
+    file = tmp_path / "scheduler.json"
+    cli = [sys.executable, "-m"]
+    procs = [
+        subprocess.Popen(
+            cli
+            + ["distributed.cli.dask_scheduler", "--scheduler-file", str(file), "--port", "0"]
+            + ["--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        deadline = time.time() + 60
+        while not file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        procs.append(
+            subprocess.Popen(
+                cli
+                + ["distributed.cli.dask_worker", "--scheduler-file", str(file)]
+                + ["--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        with distributed.Client(scheduler_file=str(file)) as client:
+            client.wait_for_workers(2, timeout=60)
+            yield client
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
 @pytest.mark.timeout(300)
-def test_soak_200_fits_do_not_grow_memory(cluster):
+def test_soak_200_fits_do_not_grow_memory(remote_cluster):
     psutil = pytest.importorskip("psutil")
     process = psutil.Process(os.getpid())
     data = _poisson_frame(2000)

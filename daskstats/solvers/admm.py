@@ -32,9 +32,6 @@ from daskstats.solvers.irls import IRLSResult
 
 __all__ = ["local_solve", "ConsensusADMM", "admm"]
 
-#: over-relaxation of the synchronous updates (1 = plain ADMM; 1.5–1.8 usually converge faster)
-RELAXATION = 1.6
-
 
 def local_solve(
     block: dict,
@@ -136,13 +133,11 @@ class ConsensusADMM:
         return self.penalty.prox(v, 1.0 / (self.n_parts * self.rho))
 
     def update_all(self, betas: np.ndarray) -> tuple[float, float]:
-        """Synchronous step with over-relaxation (``β̂ = a β + (1 − a) z``, Boyd et al. §3.4.3,
-        ``a`` = :data:`RELAXATION`); returns the primal and dual residual norms."""
+        """Synchronous step; returns the primal and dual residual norms."""
+        self.betas = betas
         z_old = self.z
-        self.betas = RELAXATION * betas + (1 - RELAXATION) * z_old
         self.z = self.consensus()
         self.duals += self.betas - self.z
-        self.betas = betas
         primal = float(np.sqrt(np.sum((self.betas - self.z) ** 2)))
         dual = float(np.sqrt(self.n_parts) * np.linalg.norm(self.rho * (self.z - z_old)))
         return primal, dual
