@@ -197,9 +197,9 @@ def curvature_constant(family) -> float | None:
 def _admm(model, penalty, n, start, rho, maxiter, tol, callback):
     from daskstats.passes import map_blocks
 
-    def local_all(targets, rho_now, starts):
+    def local_all(targets, rho_now, starts, previous):
         args = [
-            (model.layout, model.family, targets[i], rho_now, n, starts[i])
+            (model.layout, model.family, targets[i], rho_now, n, starts[i], previous[i])
             for i in range(len(targets))
         ]
         return map_blocks(model.runner, local_solve, args, name="admm")
@@ -231,9 +231,9 @@ def _admm_async(model, penalty, n, start, rho, tol, max_updates):
     # warm-up: synchronous iterations adapt rho and bring every copy near the consensus
     from daskstats.passes import map_blocks
 
-    def local_all(targets, rho_now, starts):
+    def local_all(targets, rho_now, starts, previous):
         args = [
-            (model.layout, model.family, targets[i], rho_now, n, starts[i])
+            (model.layout, model.family, targets[i], rho_now, n, starts[i], previous[i])
             for i in range(len(targets))
         ]
         return map_blocks(model.runner, local_solve, args, name="admm warm-up")
@@ -242,18 +242,22 @@ def _admm_async(model, penalty, n, start, rho, tol, max_updates):
         warnings.simplefilter("ignore")
         _, state = admm(local_all, parts, penalty, start, rho=rho, maxiter=30, tol=tol**0.25)
 
+    sent = {}  # partition -> (target, rho) of its running local solve
+
     def args_for(i):
+        sent[i] = (state.local_target(i), state.rho.copy())
         return (
             model.layout,
             model.family,
-            state.local_target(i),
-            state.rho,
+            sent[i][0],
+            sent[i][1],
             n,
             state.betas[i].copy(),
+            state.previous[i],
         )
 
-    def on_result(i, beta):
-        state.update_one(i, beta)
+    def on_result(i, result):
+        state.update_one(i, state.record_local(i, result, *sent[i]))
         return state.async_converged(tol**0.8)
 
     updates = run_async(model.runner, local_solve, args_for, on_result, max_updates)

@@ -248,3 +248,37 @@ def test_methods_agree_with_a_many_level_categorical(family):
         assert list(res.params.index) == list(sm_model.exog_names)
         np.testing.assert_allclose(res.params, fits["auto"].params, atol=1e-5, err_msg=method)
         assert objective(res.params) >= best - 1e-9, method
+
+
+def test_admm_local_step_is_verified_by_the_next_call():
+    """A local step returned unverified is checked by the next call's pass (on the problem it
+    was taken for) and halved back towards its origin when it raised that objective."""
+    from daskstats.layout import Layout
+    from daskstats.solvers.admm import local_solve
+
+    rng = np.random.default_rng(4)
+    n = 500
+    X = np.c_[np.ones(n), rng.normal(size=(n, 2))]
+    y = rng.poisson(np.exp(X @ [0.2, 0.3, -0.2])).astype(float)
+    block = {"X": X, "y": y, "off": None, "fw": None, "vw": None, "n": None}
+    layout, family = Layout.dense_only(3), sm.families.Poisson()
+    v, rho = np.zeros(3), np.full(3, 0.5)
+
+    def local_objective(beta):
+        mu = np.exp(X @ beta)
+        return family.deviance(y, mu) / (2 * n) + np.sum(rho * (beta - v) ** 2) / 2
+
+    origin = np.zeros(3)
+    bad = origin + 3.0  # a step that raised the local objective a lot
+    assert local_objective(bad) > local_objective(origin)
+    beta, (accepted, value) = local_solve(
+        block, layout, family, v, rho, n, bad, previous=(origin, local_objective(origin), v, rho)
+    )
+    assert local_objective(accepted) <= local_objective(origin)
+    assert value == pytest.approx(local_objective(accepted), rel=1e-12)
+    assert local_objective(beta) < local_objective(origin)
+    # a good step is kept as it is
+    _, (kept, _) = local_solve(
+        block, layout, family, v, rho, n, beta, previous=(accepted, value, v, rho)
+    )
+    np.testing.assert_array_equal(kept, beta)
