@@ -233,14 +233,19 @@ def cluster_meats(
     return hessian, list(meats)
 
 
+def _collect(*parts):
+    return list(parts)
+
+
 def map_blocks(
     runner: PassRunner, kernel: Callable, per_block_args: list[tuple], name: str
 ) -> list:
     """One pass returning ``kernel(block, *args_i)`` for every block (not summed)."""
     started = time.perf_counter()
     tasks = [delayed(kernel)(b, *args) for b, args in zip(runner.blocks, per_block_args)]
+    # one collection (dask's linear fusion does not accept the keys of several)
     with threadpool_limits(1), _fused(runner.fuse):
-        results = dask.compute(*tasks)
+        (results,) = dask.compute(delayed(_collect)(*tasks))
     runner.passes += 1
     runner.log.append((name, time.perf_counter() - started))
     return list(results)
