@@ -75,6 +75,16 @@ def symmetrize(upper: np.ndarray) -> np.ndarray:
     return np.triu(upper) + np.triu(upper, 1).T
 
 
+def _slice_eta(Xs, beta, levels, codes, off, rows: slice) -> np.ndarray:
+    """``η`` on one slice of rows: dense part, coded term's level coefficients, offset."""
+    eta = Xs @ beta
+    if codes is not None:
+        eta += levels[codes[rows]]
+    if off is not None:
+        eta += off[rows]
+    return eta
+
+
 def _ones_or(a, n):
     return np.ones(n) if a is None else a
 
@@ -170,11 +180,7 @@ def irls_pass(block: dict, spec: IRLSPassSpec) -> dict:
             mu = _start_mu(family, ys, spec.y_mean)
             eta = rows_ops.start_eta(mu)
         else:
-            eta = Xs @ beta
-            if codes is not None:
-                eta += levels[codes[rows]]
-            if off is not None:
-                eta += off[rows]
+            eta = _slice_eta(Xs, beta, levels, codes, off, rows)
             mu = rows_ops.mean(eta)
         if keep_mu:
             mu_all[rows] = mu
@@ -383,11 +389,7 @@ def gradient_pass(
     for start in range(0, nrows, ROWS_PER_SLICE):
         rows = slice(start, min(start + ROWS_PER_SLICE, nrows))
         Xs, ys, iws = X[rows], y[rows], iw[rows]
-        eta = Xs @ beta
-        if codes is not None:
-            eta += levels[codes[rows]]
-        if off is not None:
-            eta += off[rows]
+        eta = _slice_eta(Xs, beta, levels, codes, off, rows)
         mu = rows_ops.mean(eta)
         deriv = family.link.deriv(mu)
         variance = rows_ops.variance(mu)

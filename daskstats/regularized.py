@@ -166,10 +166,12 @@ def fit_regularized(
     # prox-Newton's last pass was made at params, usually with the statistics; other solvers'
     # passes hold no statistics
     final = None
-    if chosen == "prox_newton" and null.converged and "ll_" in "".join(result.totals):
+    if (
+        chosen == "prox_newton"
+        and null.converged
+        and any(k.startswith("ll_") for k in result.totals)
+    ):
         final = {**result.totals, **{"null_" + k: v for k, v in null.sums.items()}}
-    else:
-        null = model._null_state(summary)
     return _results(model, params, penalty, chosen, result, n, summary, null, final)
 
 

@@ -37,6 +37,16 @@ def _converged(distance: np.ndarray, x: np.ndarray, tol: float) -> bool:
     return bool(np.max(distance, initial=0.0) <= tol**0.8 * (1 + np.max(np.abs(x), initial=0.0)))
 
 
+def _warn_not_converged(maxiter: int, stacklevel: int) -> None:
+    """``stacklevel`` as seen from the caller (one frame is added here)."""
+    warnings.warn(
+        f"proximal gradient did not converge in {maxiter} iterations; increase maxiter or "
+        "use method='auto'.",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> IRLSResult:
     """FISTA with the step ``1 / (L diag(B))`` that majorizes the smooth part everywhere."""
     d = np.diag(bound).copy()
@@ -45,16 +55,6 @@ def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> 
     lipschitz = float(np.linalg.eigvalsh(scaled)[-1]) if len(d) else 1.0
     step = 1.0 / (lipschitz * d)
     y, at_y, t = x, at_x, 1.0
-    history.append(
-        {
-            "iteration": 0,
-            "deviance": at_x["dev"],
-            "objective": at_x["dev"] / (2 * n) + penalty.value(x),
-            "rel_change": np.nan,
-            "step": np.nan,
-            "seconds": 0.0,
-        }
-    )
     converged = False
     n_iter = 0
     previous = history[0]["objective"]
@@ -76,12 +76,7 @@ def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> 
         history.record(n_iter, value, previous, 1.0, deviance=at_y["dev"], objective=value)
         previous = value
     if not converged:
-        warnings.warn(
-            f"proximal gradient did not converge in {maxiter} iterations; increase maxiter or "
-            "use method='auto'.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+        _warn_not_converged(maxiter, 4)
     return IRLSResult(
         params=x, converged=converged, n_iter=n_iter, totals=at_y, bread=at_y, history=history
     )
@@ -125,13 +120,6 @@ def proximal_gradient(
 
     x = np.asarray(start, dtype=float)
     at_x = evaluate(x) if first is None else first
-    if curvature_bound is not None:
-        return _fixed_step(
-            evaluate, penalty, n, x, at_x, curvature_bound / n, maxiter, tol, history
-        )
-    metric = np.maximum(at_x["diag"] / n, 1e-12 * max(1.0, np.max(at_x["diag"] / n)))
-    scale_l = 1.0
-    y, at_y, t = x, at_x, 1.0
     f_x = value_of(at_x, x)
     history.append(
         {
@@ -143,6 +131,13 @@ def proximal_gradient(
             "seconds": 0.0,
         }
     )
+    if curvature_bound is not None:
+        return _fixed_step(
+            evaluate, penalty, n, x, at_x, curvature_bound / n, maxiter, tol, history
+        )
+    metric = np.maximum(at_x["diag"] / n, 1e-12 * max(1.0, np.max(at_x["diag"] / n)))
+    scale_l = 1.0
+    y, at_y, t = x, at_x, 1.0
     converged = False
     n_iter = 0
     for n_iter in range(1, maxiter + 1):
@@ -177,12 +172,7 @@ def proximal_gradient(
         at_y = evaluate(y) if momentum != 0 else at_x
         scale_l = max(scale_l / 2.0, 1e-3)  # let the step grow again
     if not converged:
-        warnings.warn(
-            f"proximal gradient did not converge in {maxiter} iterations; increase maxiter or "
-            "use method='auto'.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        _warn_not_converged(maxiter, 3)
     return IRLSResult(
         params=x, converged=converged, n_iter=n_iter, totals=at_x, bread=at_x, history=history
     )
