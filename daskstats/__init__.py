@@ -1,6 +1,6 @@
 """daskstats: statsmodels-exact generalized linear models on dask DataFrames."""
 
-from daskstats import families
+from daskstats import families, thresholds
 from daskstats.api import glm
 from daskstats.errors import (
     ClusterError,
@@ -11,8 +11,8 @@ from daskstats.errors import (
     PerfectSeparationWarning,
 )
 from daskstats.io import load
-from daskstats.model import GLM
-from daskstats.results import GLMResults
+from daskstats.models import GLM
+from daskstats.results import GLMResults, RegularizationPath
 
 __version__ = "0.1.0"
 
@@ -21,7 +21,9 @@ __all__ = [
     "GLM",
     "load",
     "GLMResults",
+    "RegularizationPath",
     "families",
+    "thresholds",
     "DataError",
     "CollinearityError",
     "ClusterError",

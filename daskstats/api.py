@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import patsy
 
-from daskstats.model import GLM
+from daskstats.models.glm import GLM
 
 __all__ = ["glm"]
 

@@ -14,6 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import patsy
+
+from daskstats import families as fam
+from daskstats.api import glm
+from daskstats.errors import DataError
+from daskstats.formula import check_untrusted_formula
+from daskstats.models.glm import GLM
 
 __all__ = ["main"]
 
@@ -46,8 +53,6 @@ class UsageError(Exception):
 
 
 def _family(name: str, link: str | None):
-    from daskstats import families as fam
-
     links = {
         "identity": fam.links.Identity,
         "log": fam.links.Log,
@@ -89,24 +94,18 @@ def _read(path: str):
 
 
 def _fit_command(args) -> int:
-    import daskstats as ds
-
     if args.scheduler:
         from distributed import Client
 
         client = Client(args.scheduler)
         print(f"dask dashboard: {client.dashboard_link}", file=sys.stderr)
-    import patsy
-
-    from daskstats.formula import check_untrusted_formula
-
     data = _read(args.data)
     # a formula typed on a command line is evaluated in a restricted namespace only
     check_untrusted_formula(args.formula, data.columns)
     cov_type, cov_kwds = args.cov_type, None
     if args.cluster:
         cov_type, cov_kwds = "cluster", {"groups": args.cluster}
-    model = ds.GLM.from_formula(
+    model = GLM.from_formula(
         args.formula,
         data,
         _family(args.family, args.link),
@@ -185,8 +184,6 @@ def _demo_command(args) -> int:
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
-    import daskstats as ds
-
     rows = int(float(args.rows))
     if rows < 100:
         raise UsageError("--rows must be at least 100")
@@ -198,7 +195,7 @@ def _demo_command(args) -> int:
         print(f"wrote {rows:,} rows of synthetic claims data to {path} (parquet)")
         data = dd.read_parquet(path)
         started = time.perf_counter()
-        res = ds.glm(formula, data, ds.families.Poisson(), exposure="exposure")
+        res = glm(formula, data, fam.Poisson(), exposure="exposure")
         ours = time.perf_counter() - started
         print(res.summary())
     started = time.perf_counter()
@@ -247,8 +244,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``daskstats`` command."""
-    from daskstats.errors import DataError
-
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":

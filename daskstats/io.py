@@ -1,22 +1,18 @@
 """Saving and loading fitted results in a safe format (no pickle).
 
-A results file is a zip archive written by :func:`numpy.savez_compressed` holding only plain
-arrays: ``meta`` (UTF-8 JSON), the estimates and covariance, and ``prototype`` (the formula
-spec's prototype rows as parquet bytes, from which patsy re-learns the exact same
-specification: levels, names, stateful-transform state). Loading uses
-``numpy.load(allow_pickle=False)``, so a file cannot run code; a corrupt or foreign file gets a
-:class:`~daskstats.errors.DataError`.
-
-After :func:`load`, ``summary()``, the tests, ``predict(new_data)`` and
-``get_prediction(new_data)`` work in a new process. Per-row quantities of the fitted data
-(``mu``, residuals, ``predict()`` without data) need the data and are not stored.
+The file format is :mod:`daskstats.results.persist`'s. :func:`load` rebuilds the formula's
+specification from the stored prototype rows, a model that holds no data
+(:meth:`daskstats.GLM.from_spec`) and the results through their constructor. After
+:func:`load`, ``summary()``, the tests, ``llf_scaled`` (for the families whose log-likelihood
+decomposes), ``predict(new_data)`` and ``get_prediction(new_data)`` work in a new process.
+Per-row quantities of the fitted data (``mu``, residuals, ``predict()`` without data) need the
+data and are not stored.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import zipfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,40 +20,18 @@ import pandas as pd
 import patsy
 from statsmodels.genmod import families as sm_families
 
+from daskstats.design import ExtraColumns, plan_layout
 from daskstats.errors import DataError
+from daskstats.formula import rebuild_spec
+from daskstats.inference.statistics import FitStatistics
+from daskstats.linalg.blocked import BlockCovariance
+from daskstats.models.glm import GLM
+from daskstats.results.glm import GLMResults
+from daskstats.results.persist import read_results, save_results
 
-__all__ = ["save", "load", "FORMAT", "VERSION"]
+__all__ = ["save", "load"]
 
-FORMAT = "daskstats-glm-results"
-VERSION = 1
-
-_SCALARS = (
-    "scale",
-    "deviance",
-    "pearson_chi2",
-    "null_deviance",
-    "llf",
-    "llnull",
-    "wnobs",
-    "df_model",
-    "df_resid",
-    "llf_scale_used",
-)
-
-
-def _family_to_json(family) -> dict:
-    link = family.link
-    out = {"family": type(family).__name__, "link": type(link).__name__}
-    if hasattr(link, "power"):
-        out["link_power"] = float(link.power)
-    if isinstance(link, sm_families.links.NegativeBinomial):
-        out["link_alpha"] = float(link.alpha)
-    if isinstance(family, sm_families.NegativeBinomial):
-        out["alpha"] = float(family.alpha)
-    if isinstance(family, sm_families.Tweedie):
-        out["var_power"] = float(family.var_power)
-        out["eql"] = bool(family.eql)
-    return out
+save = save_results
 
 
 def _family_from_json(spec: dict):
@@ -77,19 +51,9 @@ def _family_from_json(spec: dict):
         kwargs["alpha"] = spec["alpha"]
     if "var_power" in spec:
         kwargs.update(var_power=spec["var_power"], eql=spec["eql"])
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return family_cls(**kwargs)
-
-
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return {"__array__": value.astype(float).tolist()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _from_jsonable(value):
@@ -98,83 +62,26 @@ def _from_jsonable(value):
     return value
 
 
-def save(results, path) -> None:
-    """Write ``results`` to ``path`` (see the module docstring for the format)."""
-    from daskstats.layout import BlockCovariance
-
-    model = results.model
-    spec = model.spec
-    meta = {
-        "format": FORMAT,
-        "version": VERSION,
-        "formula": spec.formula,
-        "family": _family_to_json(results.family),
-        "names": list(results.params.index),
-        "endog_name": spec.endog_name,
-        "variables": list(spec.variables),
-        "namespace": sorted(k for k in spec.eval_env._namespaces[0] if k != "np"),
-        "transforms": [
-            [code, name, {k: _jsonable(v) for k, v in attrs.items()}]
-            for (code, name), attrs in spec.transforms.items()
-        ],
-        "coded": None if model.layout.coded is None else model.layout.coded.name,
-        "extras": {"offset": model.extras.offset, "exposure": model.extras.exposure},
-        "missing": model.missing,
-        "scalars": {k: float(getattr(results, k)) for k in _SCALARS},
-        "nobs": int(results.nobs),
-        "converged": bool(results.converged),
-        "n_iter": int(results.n_iter),
-        "passes": int(results.passes),
-        "cov_type": results.cov_type,
-        "use_t": bool(results.use_t),
-        "method": results.method,
-        "df_resid_inference": results.df_resid_inference,
-        "fit_history": results.fit_history,
-    }
-    arrays = {"params": results.params.to_numpy()}
-    for key, cov in (
-        ("cov", results.cov_params_default),
-        ("normalized_cov", results.normalized_cov_params),
-    ):
-        if isinstance(cov, BlockCovariance):
-            arrays[f"{key}_schur_inverse"] = cov.schur_inverse
-            arrays[f"{key}_a"] = cov.a
-            arrays[f"{key}_m_scaled"] = cov.M_scaled
-        else:
-            arrays[key] = np.asarray(cov)
-    buffer = io.BytesIO()
-    spec.prototype.to_parquet(buffer)
-    arrays["prototype"] = np.frombuffer(buffer.getvalue(), dtype=np.uint8)
-    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    with open(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
+def _statistics(meta: dict) -> FitStatistics:
+    if "statistics" in meta:
+        return FitStatistics(**meta["statistics"])
+    scalars = meta["scalars"]  # format version 1
+    return FitStatistics(
+        nobs=meta["nobs"],
+        wnobs=scalars["wnobs"],
+        df_model=scalars["df_model"],
+        df_resid=scalars["df_resid"],
+        scale=scalars["scale"],
+        deviance=scalars["deviance"],
+        pearson_chi2=scalars["pearson_chi2"],
+        null_deviance=scalars["null_deviance"],
+        llf=scalars["llf"],
+        llnull=scalars["llnull"],
+        llf_scale=scalars["llf_scale_used"],
+    )
 
 
-def _read(path) -> tuple[dict, dict]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{path} is not a daskstats results file ({exc}).") from None
-    if "meta" not in arrays:
-        raise DataError(f"{path} is not a daskstats results file (no metadata).")
-    try:
-        meta = json.loads(arrays.pop("meta").tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path} has corrupt metadata ({exc}).") from None
-    if meta.get("format") != FORMAT:
-        raise DataError(f"{path} is not a daskstats results file (format {meta.get('format')!r}).")
-    if meta.get("version") != VERSION:
-        raise DataError(
-            f"{path} was written by a newer daskstats (format version {meta.get('version')}); "
-            f"this one reads version {VERSION}."
-        )
-    return meta, arrays
-
-
-def load(path, namespace: dict | None = None):
+def load(path, namespace: dict | None = None) -> GLMResults:
     """Read results written by :meth:`GLMResults.save`.
 
     Parameters
@@ -188,13 +95,7 @@ def load(path, namespace: dict | None = None):
     -------
     GLMResults
     """
-    from daskstats.design import ExtraColumns
-    from daskstats.formula import _rebuild_spec
-    from daskstats.layout import BlockCovariance, plan_layout
-    from daskstats.model import GLM
-    from daskstats.results import GLMResults
-
-    meta, arrays = _read(Path(path))
+    meta, arrays = read_results(Path(path))
     try:
         env = {"np": np, **(namespace or {})}
         missing_names = [n for n in meta["namespace"] if n not in env]
@@ -208,7 +109,7 @@ def load(path, namespace: dict | None = None):
             (code, name): {k: _from_jsonable(v) for k, v in attrs.items()}
             for code, name, attrs in meta["transforms"]
         }
-        spec = _rebuild_spec(
+        spec = rebuild_spec(
             meta["formula"],
             prototype,
             env,
@@ -216,18 +117,18 @@ def load(path, namespace: dict | None = None):
             transforms,
             tuple(meta["variables"]),
             f"loaded-{id(arrays)}",
+            meta.get("lazy_min_levels", 256),
         )
-        model = object.__new__(GLM)
-        model.family = _family_from_json(meta["family"])
-        model.formula = meta["formula"]
-        model.missing = meta["missing"]
-        model.spec = spec
-        model.layout = plan_layout(
-            spec, allow_codes=meta["coded"] is not None, coded_name=meta["coded"]
+        coded = meta["coded"]
+        coded = tuple(coded) if isinstance(coded, list) else (() if coded is None else (coded,))
+        layout = plan_layout(spec, coded=coded)
+        model = GLM.from_spec(
+            spec,
+            _family_from_json(meta["family"]),
+            layout=layout,
+            extras=ExtraColumns(**meta["extras"]),
+            missing=meta["missing"],
         )
-        model.extras = ExtraColumns(**meta["extras"])
-        model.design = None
-        model._summary = None
         names = meta["names"]
         if spec.exog_names != names:
             raise DataError(f"{path}: the stored term names do not match the formula's.")
@@ -235,31 +136,29 @@ def load(path, namespace: dict | None = None):
         def covariance(key):
             if key in arrays:
                 return arrays[key]
-            cov = BlockCovariance(
-                model.layout,
+            return BlockCovariance(
+                layout,
                 arrays[f"{key}_schur_inverse"],
                 arrays[f"{key}_a"],
-                np.zeros((len(arrays[f"{key}_a"]), 1)),
+                arrays[f"{key}_m_scaled"],
+                model.thresholds.dense_covariance_limit,
             )
-            cov.M_scaled = arrays[f"{key}_m_scaled"]
-            return cov
 
-        scalars = meta["scalars"]
         return GLMResults(
             model=model,
             params=pd.Series(arrays["params"], index=names),
             normalized_cov_params=covariance("normalized_cov"),
             cov_params_default=covariance("cov"),
-            nobs=meta["nobs"],
+            cov_type=meta["cov_type"],
+            use_t=meta["use_t"],
+            df_resid_inference=meta["df_resid_inference"],
             converged=meta["converged"],
             n_iter=meta["n_iter"],
             fit_history=meta["fit_history"],
             passes=meta["passes"],
-            cov_type=meta["cov_type"],
-            use_t=meta["use_t"],
             method=meta["method"],
-            df_resid_inference=meta["df_resid_inference"],
-            **scalars,
+            notes=tuple(meta.get("notes", ())),
+            statistics=_statistics(meta),
         )
     except KeyError as exc:
         raise DataError(f"{path} is incomplete or corrupt (missing {exc}).") from None

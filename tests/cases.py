@@ -8,6 +8,7 @@ frame, computed in the test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -213,3 +214,17 @@ CASES = [
         {"var_weights": "vw"},
     ),
 ]
+
+
+ENET_RESULTS = Path(sm.__file__).parent / "genmod" / "tests" / "results"
+ENET_FAMILIES = {"binomial": sm.families.Binomial, "poisson": sm.families.Poisson}
+
+
+def enet_dataset(dtype: str):
+    """statsmodels' shipped elastic-net test data (``enet_binomial.csv``/``enet_poisson.csv``):
+    the frame, a formula without intercept and statsmodels' model on the same arrays."""
+    data = np.loadtxt(ENET_RESULTS / f"enet_{dtype}.csv", delimiter=",")
+    frame = pd.DataFrame(data[:, 1:], columns=[f"x{i}" for i in range(data.shape[1] - 1)])
+    frame["y"] = data[:, 0]
+    formula = "y ~ " + " + ".join(frame.columns[:-1]) + " - 1"
+    return frame, formula, sm.GLM(data[:, 0], data[:, 1:], family=ENET_FAMILIES[dtype]())

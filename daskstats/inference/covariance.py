@@ -1,4 +1,4 @@
-"""Covariance of the estimates: nonrobust, HC0 and cluster-robust (one- and two-way).
+"""Covariance of the estimates, one small estimator per ``cov_type`` in a registry.
 
 All follow statsmodels' GLM exactly (``statsmodels.base.covtype`` and
 ``statsmodels.stats.sandwich_covariance``):
@@ -7,66 +7,127 @@ All follow statsmodels' GLM exactly (``statsmodels.base.covtype`` and
 * ``HC0``: ``H⁻¹ M H⁻¹`` with ``H`` the observed information at the estimate and
   ``M = Σ_i s_i s_iᵀ / f_i`` (scores ``s_i`` include the frequency weight once);
 * ``cluster``: ``c · H⁻¹ (Σ_g S_g S_gᵀ) H⁻¹`` with group score sums ``S_g`` and
-  ``c = G/(G−1) · (N−1)/(N−k)``; two-way clustering is ``V_1 + V_2 − V_12``.
+  ``c = G/(G−1) · (N−1)/(N−k)``; two-way clustering is ``V_1 + V_2 − V_12``;
 
-The per-row pieces are pure numpy (:func:`score_parts`); group sums are reduced by dask
-(``groupby(...).sum()`` on the workers, see :mod:`daskstats.passes`).
+and, for penalized fits, the sandwich with the penalized Hessian (L2) or no covariance at all
+(after L1 selection). A new covariance type is one function registered with
+:func:`register`; it receives a :class:`CovarianceContext` (which can run passes) and returns a
+:class:`Covariance`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 import numpy as np
+import pandas as pd
 from statsmodels.genmod.families import Family
 
-from daskstats.families import with_trials
+from daskstats.design.layout import Layout
+from daskstats.errors import DataError
+from daskstats.kernels.robust import robust_pass
+from daskstats.linalg.gram import GramSums, full_matrix
+from daskstats.linalg.spd import inverse_spd
+from daskstats.passes.cluster import cluster_meats
+from daskstats.passes.runner import PassRunner
+from daskstats.solvers.penalties import ElasticNet
 
-__all__ = ["score_parts", "robust_kernel", "sandwich", "cluster_correction"]
+__all__ = [
+    "Covariance",
+    "CovarianceContext",
+    "COVARIANCE_TYPES",
+    "USER_COV_TYPES",
+    "register",
+    "estimate_covariance",
+    "sandwich",
+    "cluster_correction",
+]
 
 
-def score_parts(block: dict, layout, family: Family, params: np.ndarray, scale: float):
-    """Score factors and observed-information factors of one partition.
+@dataclass(frozen=True)
+class CovarianceContext:
+    """What an estimator may use: the fit, and a runner for its own pass over the data.
 
-    Returns
-    -------
-    score_factor : ndarray of shape (n,)
-        ``f v n (y − μ) / (g'(μ) V(μ) scale)``; the score of row i is ``score_factor_i · x_i``.
-    oim_factor : ndarray of shape (n,)
-        Row weights of the observed information ``H = Σ oim_i x_i x_iᵀ``.
-    freq_w : ndarray of shape (n,)
+    Attributes
+    ----------
+    runner : PassRunner
+    layout : Layout
+    family : statsmodels Family
+    params : ndarray of shape (p,)
+    scale : float
+    nobs : int
+    normalized_cov : ndarray or BlockCovariance
+        ``(XᵀWX)⁻¹`` of the last weighted least-squares solve (NaN where not identified).
+    dense_limit : int
+        Largest ``p`` for a dense ``p × p`` sandwich.
+    groups : tuple of str
+        Cluster-group columns of the design.
+    group_meta : pandas.DataFrame or None
+        Their dtypes (for the groupby's meta).
+    penalty : ElasticNet or None
+    gram : GramSums or None
+        ``XᵀWX`` at the estimate (penalized fits).
+    n_rows : float
+        Rows (statsmodels' penalized objective divides by them).
     """
-    X, y = block["X"], block["y"]
-    nrows = y.shape[0]
-    family = with_trials(family, block.get("n"))
-    link = family.link
-    eta = layout.linear_predictor(X, block.get("codes"), params)
-    if block.get("off") is not None:
-        eta = eta + block["off"]
-    mu = family.fitted(eta)
-    fw = np.ones(nrows) if block.get("fw") is None else block["fw"]
-    vw = np.ones(nrows) if block.get("vw") is None else block["vw"]
-    iw = fw * vw if block.get("n") is None else fw * vw * block["n"]
-    deriv = link.deriv(mu)
-    variance = family.variance(mu)
-    unit_score = (y - mu) / (deriv * variance)
-    eim = iw / (deriv**2 * variance)
-    correction = unit_score * (variance * link.deriv2(mu) + family.variance.deriv(mu) * deriv)
-    oim = eim * (1 + correction)
-    return iw * unit_score / scale, oim / scale, fw
+
+    runner: PassRunner
+    layout: Layout
+    family: Family
+    params: np.ndarray
+    scale: float
+    nobs: int
+    normalized_cov: object
+    dense_limit: int
+    groups: tuple[str, ...] = ()
+    group_meta: pd.DataFrame | None = None
+    penalty: ElasticNet | None = None
+    gram: GramSums | None = None
+    n_rows: float = 1.0
+
+    @property
+    def k_params(self) -> int:
+        return len(self.params)
 
 
-def robust_kernel(block: dict, layout, family: Family, params: np.ndarray, scale: float) -> dict:
-    """Observed information (``hessian_*``) and the HC0 meat (``meat_*``) of one partition, as
-    the layout's pieces (dense block, and level sums for a coded categorical term)."""
-    X, codes = block["X"], block.get("codes")
-    score, oim, fw = score_parts(block, layout, family, params, scale)
-    out = {}
-    for name, w in (("hessian", oim), ("meat", score**2 / fw)):
-        pieces = layout.empty_pieces()
-        pieces["xtwx"] = X.T @ (X * w[:, None])
-        if codes is not None:
-            layout.accumulate_cat(pieces, X, codes, w)
-        out.update({f"{name}_{k}": v for k, v in pieces.items() if k not in ("xtwz", "cat_wz")})
-    return out
+@dataclass(frozen=True)
+class Covariance:
+    """An estimator's answer: the matrix, its summary label, what it used."""
+
+    matrix: object
+    label: str
+    kwds: dict = field(default_factory=dict)
+    df_resid_inference: float | None = None
+
+
+Estimator = Callable[[CovarianceContext, dict], Covariance]
+COVARIANCE_TYPES: dict[str, Estimator] = {}
+#: the ``cov_type`` values a user may ask for
+USER_COV_TYPES: list[str] = []
+
+
+def register(name: str, user: bool = True) -> Callable[[Estimator], Estimator]:
+    """Register an estimator under ``name`` (``user=False``: chosen by the fit itself)."""
+
+    def decorate(estimator: Estimator) -> Estimator:
+        COVARIANCE_TYPES[name] = estimator
+        if user:
+            USER_COV_TYPES.append(name)
+        return estimator
+
+    return decorate
+
+
+def estimate_covariance(cov_type: str, context: CovarianceContext, cov_kwds: dict) -> Covariance:
+    """The covariance of ``cov_type`` (a registered name)."""
+    try:
+        estimator = COVARIANCE_TYPES[cov_type]
+    except KeyError:
+        raise DataError(
+            f"cov_type must be one of {tuple(USER_COV_TYPES)}, got {cov_type!r}."
+        ) from None
+    return estimator(context, cov_kwds)
 
 
 def sandwich(bread_inverse: np.ndarray, meat: np.ndarray) -> np.ndarray:
@@ -78,3 +139,75 @@ def sandwich(bread_inverse: np.ndarray, meat: np.ndarray) -> np.ndarray:
 def cluster_correction(n_groups: int, nobs: int, k_params: int) -> float:
     """statsmodels' CRV1 small-sample factor ``G/(G−1) · (N−1)/(N−k)``."""
     return n_groups / (n_groups - 1.0) * ((nobs - 1.0) / float(nobs - k_params))
+
+
+@register("nonrobust")
+def _nonrobust(context: CovarianceContext, kwds: dict) -> Covariance:
+    return Covariance(context.normalized_cov * context.scale, "nonrobust")
+
+
+@register("HC0")
+def _hc0(context: CovarianceContext, kwds: dict) -> Covariance:
+    p = context.k_params
+    if p > context.dense_limit:
+        raise DataError(
+            f"cov_type='HC0' with {p} parameters needs a dense {p} x {p} sandwich; use "
+            "the nonrobust covariance, or fewer levels."
+        )
+    parts = context.runner.run(
+        robust_pass, context.layout, context.family, context.params, context.scale, name="HC0"
+    )
+    hessian = full_matrix(parts.hessian, context.layout)
+    meat = full_matrix(parts.meat, context.layout)
+    return Covariance(sandwich(inverse_spd(hessian), meat), "HC0", {"description": "HC0"})
+
+
+@register("cluster")
+def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
+    groups = context.groups
+    use_correction = kwds.get("use_correction", True)
+    sets = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
+    robust, meats = cluster_meats(
+        context.runner,
+        context.layout,
+        context.family,
+        context.params,
+        context.scale,
+        sets,
+        context.group_meta,
+    )
+    bread = inverse_spd(full_matrix(robust.hessian, context.layout))
+    covs = []
+    for m in meats:
+        c = sandwich(bread, m.meat)
+        if use_correction:
+            c = c * cluster_correction(m.groups, context.nobs, context.k_params)
+        covs.append(c)
+    n_groups = [m.groups for m in meats]
+    cov = covs[0] if len(covs) == 1 else covs[0] + covs[1] - covs[2]
+    extra = {
+        "groups": groups,
+        "use_correction": use_correction,
+        "n_groups": n_groups[0] if len(groups) == 1 else tuple(n_groups[:2]),
+    }
+    df = min(n_groups[: len(groups)]) - 1 if kwds.get("df_correction", True) is not False else None
+    return Covariance(cov, "cluster", extra, df)
+
+
+@register("penalized sandwich", user=False)
+def _penalized_sandwich(context: CovarianceContext, kwds: dict) -> Covariance:
+    """``H⁻¹ M H⁻¹`` with the penalized Hessian ``H = XᵀWX/n + diag(α (1 − L1_wt))``."""
+    n = context.n_rows
+    hessian = full_matrix(context.gram, context.layout) / n + np.diag(context.penalty.l2)
+    parts = context.runner.run(
+        robust_pass, context.layout, context.family, context.params, 1.0, name="sandwich"
+    )
+    meat = full_matrix(parts.meat, context.layout) / n**2
+    return Covariance(sandwich(inverse_spd(hessian), meat), "sandwich (penalized Hessian)")
+
+
+@register("none (L1 selection)", user=False)
+def _after_selection(context: CovarianceContext, kwds: dict) -> Covariance:
+    """No covariance: after L1 selection the usual sampling distribution does not hold."""
+    p = context.k_params
+    return Covariance(np.full((p, p), np.nan), "none (L1 selection)")

@@ -29,13 +29,13 @@ class StatsmodelsView:
         if results.df_resid_inference is not None:
             self.df_resid_inference = results.df_resid_inference
         self.use_t = results.use_t
-        self.scale = results.scale
+        self.scale = getattr(results, "scale", 1.0)
         names = list(results.params.index)
         data = SimpleNamespace(
             cov_names=names,
             param_names=names,
             xnames=names,
-            model_spec=results.model.spec.x_info,
+            model_spec=results.model.term_info,
         )
         self.model = SimpleNamespace(data=data, exog_names=names)
 

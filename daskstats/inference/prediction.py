@@ -1,41 +1,15 @@
-"""Predictions with standard errors and confidence intervals, computed lazily per partition.
-
-statsmodels' ``GLMResults.get_prediction(...).summary_frame(alpha)``: the linear predictor's
-variance is ``x V xᵀ``; the mean's standard error is ``|dμ/dη|`` times its square root (delta
-method); the mean's interval is the linear predictor's interval mapped through the inverse
-link ("endpoint" method), or ``mean ± q·se`` for an identity-like link.
-"""
+"""Predictions with standard errors and confidence intervals, computed lazily per partition
+(statsmodels' ``GLMResults.get_prediction(...).summary_frame(alpha)``; the per-row formulas are
+:func:`daskstats.kernels.rows.prediction_values`)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["PredictionResults", "prediction_frame"]
+__all__ = ["PredictionResults", "empty_frame", "COLUMNS"]
 
 COLUMNS = ["mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]
-
-
-def _is_identity_like(link) -> bool:
-    tmp = np.linspace(0, 1, 6)
-    with np.errstate(all="ignore"):
-        return bool(np.all(link.inverse(tmp) == tmp))
-
-
-def prediction_frame(eta, X, codes, layout, family, cov, alpha: float, dist_args) -> dict:
-    """The summary-frame columns for rows with linear predictor ``eta``."""
-    link = family.link
-    se_linear = np.sqrt(layout.quadratic_form(X, codes, cov))
-    mean = family.fitted(eta)
-    mean_se = np.abs(link.inverse_deriv(eta)) * se_linear
-    dist, args = dist_args
-    q = dist.ppf(1 - alpha / 2.0, *args)
-    if _is_identity_like(link):
-        lower, upper = mean - q * mean_se, mean + q * mean_se
-    else:
-        lower, upper = link.inverse(eta - q * se_linear), link.inverse(eta + q * se_linear)
-    return {"mean": mean, "mean_se": mean_se, "mean_ci_lower": lower, "mean_ci_upper": upper}
 
 
 class PredictionResults:

@@ -3,7 +3,7 @@
 Each partition ``i`` holds a copy ``β_i`` of the coefficients; with ``f_i`` its share of
 ``D/(2n)``:
 
-    β_i ← argmin f_i(β) + ρ/2 ‖β − z + u_i‖²        (a few Newton steps on that partition)
+    β_i ← argmin f_i(β) + ρ/2 ‖β − z + u_i‖²        (:func:`daskstats.kernels.local_solve`)
     z   ← prox_{P/(Nρ)}( mean_i(β_i + u_i) )          (soft-thresholding; on the client)
     u_i ← u_i + β_i − z
 
@@ -25,88 +25,11 @@ from collections.abc import Callable
 import numpy as np
 
 from daskstats.errors import ConvergenceWarning
-from daskstats.penalties import ElasticNet
 from daskstats.solvers.history import History
-from daskstats.solvers.irls import IRLSResult
+from daskstats.solvers.penalties import ElasticNet
+from daskstats.solvers.result import SolverResult
 
-__all__ = ["local_solve", "ConsensusADMM", "admm"]
-
-
-def local_solve(
-    block: dict,
-    layout,
-    family,
-    v: np.ndarray,
-    rho,
-    n: float,
-    start: np.ndarray,
-    previous: tuple | None = None,
-    steps: int = 1,
-) -> tuple[np.ndarray, tuple[np.ndarray, float]]:
-    """``argmin_β D_i(β)/(2n) + ρ/2 ‖β − v‖²`` by damped Fisher-scoring Newton steps on one
-    block, warm-started from the partition's previous solution.
-
-    One step per ADMM iteration (inexact ADMM) needs as many iterations as exact local solves
-    and costs a quarter (measured on 400k × 20 logistic: 57 passes either way, 2.5 s against
-    5.8 s).  The last step is returned *unverified*: the pass of the next call, which starts
-    from it, also checks that it lowered the local objective it was taken for (``previous`` =
-    its starting point, objective there, ``v`` and ``ρ``) and halves it back if not — one
-    kernel pass per iteration instead of two.
-
-    Returns
-    -------
-    beta : ndarray
-        The new local iterate.
-    check : (ndarray, float)
-        The point the last step started from and the local objective there (what the next
-        call needs, with this call's ``v`` and ``ρ``, to verify the step).
-    """
-    from daskstats.kernels import IRLSPassSpec, irls_pass
-
-    p = len(start)
-    rho = np.broadcast_to(np.asarray(rho, dtype=float), (p,))
-
-    def evaluate(beta, gram):
-        # the IRLS kernel on this block: D_i, and XᵀWX, XᵀWz (Fisher scoring) when asked
-        totals = irls_pass(block, IRLSPassSpec(family, beta, 0.0, layout, loglike=False, gram=gram))
-        return totals, totals["dev"] / (2 * n)
-
-    def objective(smooth, beta, target, weights):
-        return smooth + np.sum(weights * (beta - target) ** 2) / 2
-
-    def acceptable(new, old):
-        return np.isfinite(new) and new <= old + 1e-15 * abs(old)
-
-    beta = start.copy()
-    totals, smooth = evaluate(beta, True)
-    if previous is not None:  # verify the step the previous call returned unverified
-        origin, old_value, old_v, old_rho = previous
-        step = 1.0
-        for _ in range(30):
-            if acceptable(objective(smooth, beta, old_v, old_rho), old_value):
-                break
-            step /= 2
-            beta = origin + step * (start - origin)
-            totals, smooth = evaluate(beta, True)
-    value = objective(smooth, beta, v, rho)
-    for k in range(steps):
-        A = layout.dense_gram(totals)  # a coded categorical's block assembled from level sums
-        gradient = (A @ beta - layout.dense_rhs(totals)) / n + rho * (beta - v)
-        delta = np.linalg.solve(A / n + np.diag(rho), gradient)
-        if k == steps - 1:
-            return beta - delta, (beta, value)
-        step = 1.0
-        for _ in range(30):  # damped Newton: the local objective must not rise
-            candidate = beta - step * delta
-            new_totals, new_smooth = evaluate(candidate, True)
-            new_value = objective(new_smooth, candidate, v, rho)
-            if acceptable(new_value, value):
-                break
-            step /= 2
-        else:
-            break
-        beta, value, totals = candidate, new_value, new_totals
-    return beta, (beta, value)
+__all__ = ["ConsensusADMM", "admm"]
 
 
 class ConsensusADMM:
@@ -128,7 +51,8 @@ class ConsensusADMM:
         self.previous: list = [None] * n_parts
 
     def record_local(self, i: int, result, target: np.ndarray, rho: np.ndarray) -> np.ndarray:
-        """Keep partition ``i``'s check from a :func:`local_solve` result; return its ``β``."""
+        """Keep partition ``i``'s check from a :func:`~daskstats.kernels.local_solve` result;
+        return its ``β``."""
         beta, (origin, value) = result
         self.previous[i] = (origin, value, target, np.array(rho, copy=True))
         return beta
@@ -192,14 +116,14 @@ def admm(
     maxiter: int = 2000,
     tol: float = 1e-9,
     callback: Callable[[dict], None] | None = None,
-) -> tuple[IRLSResult, ConsensusADMM]:
+) -> tuple[SolverResult, ConsensusADMM]:
     """Synchronous consensus ADMM.
 
     Parameters
     ----------
     local_all : callable
         ``local_all(targets, rho, starts, previous)`` solves every partition's local problem
-        in one pass and returns the list of :func:`local_solve` results.
+        in one pass and returns the list of :func:`~daskstats.kernels.local_solve` results.
     tol : float
         Stop when the primal and dual residuals, per coefficient, fall below
         ``tol · (1 + max|z|)``.
@@ -234,6 +158,4 @@ def admm(
         warnings.warn(
             f"ADMM did not converge in {maxiter} iterations.", ConvergenceWarning, stacklevel=3
         )
-    return IRLSResult(
-        params=state.z, converged=converged, n_iter=n_iter, totals={}, bread={}, history=history
-    ), state
+    return SolverResult(params=state.z, converged=converged, n_iter=n_iter, history=history), state

@@ -1,13 +1,14 @@
 """Iteratively reweighted least squares, one pass over the data per iteration.
 
-The solver sees only an ``evaluate(params, null_state)`` callable: one pass that returns, at
+The solver sees only an ``evaluate(params, null, loglike)`` callable: one pass that returns, at
 ``params`` (``None`` = statsmodels' starting values, μ from y), the deviance and statistics there
-and the weighted least-squares system ``XᵀWX β = XᵀWz`` for the next iterate.  So iteration k
-costs exactly one pass, and the pass that shows convergence already holds everything inference
-needs (XᵀWX, Pearson χ², log-likelihood sums).
+and the weighted least-squares system ``XᵀWX β = XᵀWz`` for the next iterate
+(:class:`~daskstats.kernels.irls.IRLSPartial`). So iteration k costs exactly one pass, and the
+pass that shows convergence already holds everything inference needs (XᵀWX, Pearson χ²,
+log-likelihood sums).
 
 The iteration is statsmodels' (``GLM._fit_irls``): same start, same weights and working
-response, so on small data both take the same path.  Additions:
+response, so on small data both take the same path. Additions:
 
 * step halving when the deviance rises (or is not finite) after a step; when ten halvings
   find no lower deviance the full step is taken (statsmodels' plain iteration);
@@ -22,21 +23,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg
 
-from daskstats.errors import (
-    CollinearityError,
-    ConvergenceWarning,
-    DataError,
-    PerfectSeparationWarning,
-)
+from daskstats.errors import ConvergenceWarning, DataError, PerfectSeparationWarning
+from daskstats.kernels.irls import IRLSPartial
+from daskstats.kernels.null import NullSpec, NullSums
 from daskstats.solvers.history import History
-from daskstats.solvers.linalg import aliased_columns, solve_spd
+from daskstats.solvers.null import NullModel, deviance_threshold
+from daskstats.solvers.result import SolverResult
 
-__all__ = ["irls", "IRLSResult", "NullState", "deviance_threshold"]
+__all__ = ["irls", "MAX_HALVINGS", "LOGLIKE_WHEN_CHANGE_BELOW"]
 
 MAX_HALVINGS = 10
 #: iterations in a row with boundary rows and coefficient steps above 1 before stopping
@@ -45,112 +42,34 @@ SEPARATION_PATIENCE = 4
 LOGLIKE_WHEN_CHANGE_BELOW = 1e-5
 
 
-def deviance_threshold(deviance: float, tol: float) -> float:
-    """Largest deviance change taken as convergence (absolute ``tol``, floored by fp noise)."""
-    return max(tol, 1000 * np.finfo(float).eps * abs(deviance))
-
-
-@dataclass
-class NullState:
-    """Iterate of the constant-only model fitted beside the main one (offset present)."""
-
-    intercept: float | None
-    mean: float | None
-    deviance: float = np.inf
-    converged: bool = False
-    sums: dict = field(default_factory=dict)
-
-    def as_kwargs(self) -> dict:
-        return {"null_intercept": self.intercept, "null_mean": self.mean}
-
-
-@dataclass(frozen=True)
-class IRLSResult:
-    """What every solver returns.
-
-    Attributes
-    ----------
-    params : ndarray of shape (p,)
-    converged : bool
-    n_iter : int
-        IRLS iterations (weighted least-squares solves), statsmodels' count.
-    totals : dict
-        Summed pass results at ``params`` (deviance, Pearson χ², log-likelihood sums, null sums).
-    bread : dict
-        Summed pieces of the pass whose weighted least-squares system gave ``params`` (its
-        ``XᵀWX`` is statsmodels' normalized covariance basis).
-    history : list of dict
-        Per pass: iteration, deviance, relative change, step length, seconds.
-    """
-
-    params: np.ndarray
-    converged: bool
-    n_iter: int
-    totals: dict
-    bread: dict
-    history: list = field(default_factory=list)
-    null: NullState | None = None
-
-
-def solve_dense(gram: np.ndarray, rhs: np.ndarray, names: list[str]) -> np.ndarray:
-    """Solve a symmetric positive definite system; name the aliased columns if it is singular."""
-    try:
-        return solve_spd(gram, rhs)
-    except (linalg.LinAlgError, ValueError):
-        pass
-    if not np.all(np.isfinite(gram)) or not np.all(np.isfinite(rhs)):
-        raise DataError(
-            "the weighted least-squares system is not finite (overflow in the working weights); "
-            "check for extreme values in the data, or rescale the columns."
-        )
-    raise _collinearity_error(gram, names)
-
-
-def _collinearity_error(gram: np.ndarray, names: list[str]) -> CollinearityError:
-    aliased = aliased_columns(gram)
-    parts = []
-    for j, combo in aliased.items():
-        if not combo:
-            parts.append(f"{names[j]!r} is zero on every used row")
-        else:
-            terms = " + ".join(f"{c:.6g}*{names[k]!r}" for k, c in combo.items())
-            parts.append(f"{names[j]!r} = {terms}")
-    detail = "; ".join(parts) if parts else "the weighted Gram matrix is singular"
-    return CollinearityError(
-        f"the design matrix is rank deficient (collinear columns): {detail}. "
-        "Remove the aliased terms from the formula (e.g. a constant column beside the "
-        "intercept, or a dummy for every level plus an intercept)."
-    )
-
-
 def irls(
-    evaluate: Callable[[np.ndarray | None, NullState | None, bool], dict],
+    evaluate: Callable[[np.ndarray | None, NullSpec | None, bool], IRLSPartial],
     n_params: int,
-    names: list[str],
     *,
-    solve: Callable[[dict], np.ndarray] | None = None,
-    null: NullState | None = None,
-    null_evaluate: Callable[[NullState], dict] | None = None,
+    solve: Callable[[IRLSPartial], np.ndarray],
+    scale: Callable[[IRLSPartial], float] = lambda totals: 1.0,
+    null: NullModel | None = None,
+    null_evaluate: Callable[[NullSpec], NullSums] | None = None,
     start_params: np.ndarray | None = None,
     maxiter: int = 100,
     tol: float = 1e-8,
     callback: Callable[[dict], None] | None = None,
-) -> IRLSResult:
+) -> SolverResult:
     """Fit by IRLS.
 
     Parameters
     ----------
     evaluate : callable
-        ``evaluate(params, null_state, loglike)`` runs one pass and returns summed partial
-        results with keys ``xtwx``, ``xtwz``, ``dev``, ``pearson``, ``max_abs_resid`` (plus
-        ``null_*`` when ``null_state`` is given, ``ll_*`` when ``loglike``).
+        ``evaluate(params, null, loglike)`` runs one pass and returns its
+        :class:`~daskstats.kernels.irls.IRLSPartial` (with the null model's sums when ``null``
+        is given, the log-likelihood sums when ``loglike``).
     n_params : int
-    names : list of str
-        Column names, for error messages.
-    solve : callable, optional
-        ``solve(totals)`` returns the weighted least-squares solution from a pass's summed
-        pieces (default: a dense Cholesky solve of ``xtwx``, ``xtwz``).
-    null : NullState, optional
+    solve : callable
+        ``solve(totals)`` returns the weighted least-squares solution of a pass's system.
+    scale : callable
+        The scale estimate at a pass (statsmodels divides each recorded deviance by the
+        previous iterate's scale); 1 for fixed-scale families.
+    null : NullModel, optional
         Null model fitted alongside (``intercept`` set when an offset is present).
     null_evaluate : callable, optional
         Pass over the data for the null model only, used if it converges after the main fit.
@@ -158,37 +77,21 @@ def irls(
         Start from these coefficients instead of μ from y.
     maxiter : int
     tol : float
-        See :func:`deviance_threshold`.
+        See :func:`~daskstats.solvers.null.deviance_threshold`.
     callback : callable, optional
         Called with each history record (for ``verbose`` output).
     """
     history = History(callback)
-    if solve is None:
-
-        def solve(totals):
-            from daskstats.kernels import symmetrize
-
-            return solve_dense(symmetrize(totals["xtwx"]), totals["xtwz"], names)
 
     def record(iteration, totals, previous_dev, step):
-        history.record(iteration, totals["dev"], previous_dev, step)
+        history.record(iteration, totals.deviance, previous_dev, step)
 
     def update_null(totals):
-        if null is None or null.converged or "null_dev" not in totals:
-            return
-        null.sums = {k: v for k, v in totals.items() if k.startswith("null_")}
-        dev0 = totals["null_dev"]
-        if null.intercept is None:  # constant mean: nothing to iterate
-            null.deviance, null.converged = dev0, True
-            return
-        if abs(dev0 - null.deviance) <= deviance_threshold(dev0, tol):
-            null.deviance, null.converged = dev0, True
-            return
-        null.deviance = dev0
-        null.intercept = totals["null_swz"] / totals["null_sw"]
+        if null is not None:
+            null.update(totals.null, tol)
 
     def pending_null():
-        return null if null is not None and not null.converged else None
+        return None if null is None else null.pending
 
     def near_convergence():
         # ask for the log-likelihood sums when the pass is likely the last one (the previous
@@ -197,7 +100,7 @@ def irls(
 
     params = None if start_params is None else np.asarray(start_params, dtype=float)
     totals = evaluate(params, pending_null(), False)
-    if params is not None and not np.isfinite(totals["dev"]):
+    if params is not None and not np.isfinite(totals.deviance):
         warnings.warn(
             "the deviance at start_params is not finite (exp(eta) overflows?); starting from "
             "statsmodels' default (mu from y) instead.",
@@ -206,7 +109,7 @@ def irls(
         )
         params = None
         totals = evaluate(params, pending_null(), False)
-    if not np.isfinite(totals["dev"]):
+    if not np.isfinite(totals.deviance):
         raise DataError(
             "the deviance at the starting values is not finite; check the response against "
             "the family's domain and the start_params."
@@ -216,7 +119,7 @@ def irls(
 
     converged = False
     n_iter = 0
-    crit_prev = totals["dev"] / totals.get("scale", 1.0)
+    crit_prev = totals.deviance / scale(totals)
     diverging = 0
     bread = totals
     for n_iter in range(1, maxiter + 1):
@@ -226,13 +129,13 @@ def irls(
         proposal, step = full_step, 1.0
         totals = evaluate(proposal, pending_null(), near_convergence())
         halvings = 0
-        dev_prev = previous_totals["dev"]
+        dev_prev = previous_totals.deviance
         while (
             previous_params is not None
             and halvings < MAX_HALVINGS
             and (
-                not np.isfinite(totals["dev"])
-                or totals["dev"] - dev_prev > deviance_threshold(dev_prev, tol)
+                not np.isfinite(totals.deviance)
+                or totals.deviance - dev_prev > deviance_threshold(dev_prev, tol)
             )
         ):
             step /= 2
@@ -240,13 +143,13 @@ def irls(
             proposal = previous_params + step * (full_step - previous_params)
             totals = evaluate(proposal, pending_null(), False)
             if halvings == MAX_HALVINGS and not (
-                np.isfinite(totals["dev"]) and totals["dev"] < dev_prev
+                np.isfinite(totals.deviance) and totals.deviance < dev_prev
             ):
                 # no shorter step lowers the deviance: the IRLS direction is not a descent
                 # direction here (e.g. a clipped mean); take the full step as statsmodels does
                 proposal, step = full_step, 1.0
                 totals = evaluate(proposal, pending_null(), False)
-        if not np.isfinite(totals["dev"]):
+        if not np.isfinite(totals.deviance):
             raise DataError(
                 f"the deviance became non-finite at iteration {n_iter} and step halving did not "
                 "recover; the model may be unsuitable for the data (check the link and the "
@@ -255,7 +158,7 @@ def irls(
         params = proposal
         record(n_iter, totals, dev_prev, step)
         update_null(totals)
-        if totals["max_abs_resid"] <= 1e-8:
+        if totals.fit.max_abs_resid <= 1e-8:
             warnings.warn(
                 "Perfect separation or prediction detected, parameter may not be identified "
                 f"(iteration {n_iter}); stopping.",
@@ -264,7 +167,7 @@ def irls(
             )
             break
         # statsmodels records each deviance divided by the scale of the PREVIOUS iterate
-        crit = totals["dev"] / previous_totals.get("scale", 1.0)
+        crit = totals.deviance / scale(previous_totals)
         if abs(crit - crit_prev) <= deviance_threshold(crit, tol):
             converged = True
             break
@@ -272,10 +175,11 @@ def irls(
         # quasi-complete separation: rows sit at the edge of the mean's range while some
         # coefficient keeps moving by large steps; IRLS would only drift towards infinity
         growing = previous_params is not None and np.max(np.abs(params - previous_params)) > 1
-        diverging = diverging + 1 if totals.get("at_boundary", 0) > 0 and growing else 0
+        at_boundary = totals.fit.at_boundary
+        diverging = diverging + 1 if at_boundary > 0 and growing else 0
         if diverging >= SEPARATION_PATIENCE:
             warnings.warn(
-                f"Quasi-complete separation: {totals['at_boundary']} rows are fitted at the "
+                f"Quasi-complete separation: {at_boundary} rows are fitted at the "
                 "boundary of the mean's range and coefficients are diverging (iteration "
                 f"{n_iter}); the maximum-likelihood estimate does not exist. Stopping. Consider "
                 "a penalized fit (alpha > 0) or removing the separating terms.",
@@ -294,11 +198,9 @@ def irls(
         )
 
     while null is not None and not null.converged and null_evaluate is not None:
-        update_null(null_evaluate(null))
-    if null is not None:
-        totals = {**{k: v for k, v in totals.items() if not k.startswith("null_")}, **null.sums}
+        null.update(null_evaluate(null.spec), tol)
 
-    return IRLSResult(
+    return SolverResult(
         params=params if params is not None else np.zeros(n_params),
         converged=converged,
         n_iter=n_iter,

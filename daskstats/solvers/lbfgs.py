@@ -9,9 +9,9 @@ import numpy as np
 from scipy import optimize
 
 from daskstats.errors import ConvergenceWarning
-from daskstats.penalties import ElasticNet
 from daskstats.solvers.history import History
-from daskstats.solvers.irls import IRLSResult
+from daskstats.solvers.penalties import ElasticNet
+from daskstats.solvers.result import SolverResult
 
 __all__ = ["lbfgs"]
 
@@ -25,7 +25,7 @@ def lbfgs(
     maxiter: int = 1000,
     tol: float = 1e-10,
     callback: Callable[[dict], None] | None = None,
-) -> IRLSResult:
+) -> SolverResult:
     """Minimize ``D/(2n) + Σ α_j β_j²/2`` (``L1_wt`` must be 0) with L-BFGS-B."""
     if penalty.has_l1:
         raise ValueError("method='lbfgs' is for smooth problems: L1_wt must be 0.")
@@ -35,9 +35,9 @@ def lbfgs(
     def fun(beta):
         totals = evaluate(beta)
         last.update(totals=totals, beta=beta.copy())
-        value = totals["dev"] / (2 * n) + penalty.value(beta)
-        grad = totals["grad"] / n + penalty.l2 * beta
-        history.record(len(history), value, deviance=totals["dev"], objective=value)
+        value = totals.deviance / (2 * n) + penalty.value(beta)
+        grad = totals.grad / n + penalty.l2 * beta
+        history.record(len(history), value, deviance=totals.deviance, objective=value)
         return value, grad
 
     out = optimize.minimize(
@@ -50,7 +50,7 @@ def lbfgs(
     if not out.success:
         warnings.warn(f"L-BFGS did not converge: {out.message}", ConvergenceWarning, stacklevel=3)
     totals = last["totals"] if np.array_equal(last["beta"], out.x) else evaluate(out.x)
-    return IRLSResult(
+    return SolverResult(
         params=out.x,
         converged=bool(out.success),
         n_iter=int(out.nit),

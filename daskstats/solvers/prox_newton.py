@@ -21,9 +21,10 @@ from collections.abc import Callable
 import numpy as np
 
 from daskstats.errors import ConvergenceWarning
-from daskstats.penalties import ElasticNet
 from daskstats.solvers.history import History
-from daskstats.solvers.irls import LOGLIKE_WHEN_CHANGE_BELOW, IRLSResult
+from daskstats.solvers.irls import LOGLIKE_WHEN_CHANGE_BELOW
+from daskstats.solvers.penalties import ElasticNet
+from daskstats.solvers.result import SolverResult
 
 __all__ = ["coordinate_descent", "prox_newton"]
 
@@ -77,7 +78,7 @@ def prox_newton(
     maxiter: int = 100,
     tol: float = 1e-10,
     callback: Callable[[dict], None] | None = None,
-) -> IRLSResult:
+) -> SolverResult:
     """Fit by proximal Newton.
 
     Parameters
@@ -97,7 +98,7 @@ def prox_newton(
     history = History(callback)
 
     def objective(totals, beta):
-        return totals["dev"] / (2 * n) + penalty.value(beta)
+        return totals.deviance / (2 * n) + penalty.value(beta)
 
     def record(iteration, value, previous, step):
         history.record(iteration, value, previous, step, objective=value)
@@ -105,7 +106,7 @@ def prox_newton(
     beta = None if start_params is None else np.asarray(start_params, dtype=float)
     totals = evaluate(beta)
     value = objective(totals, beta) if beta is not None else np.inf
-    record(0, value if np.isfinite(value) else totals["dev"] / (2 * n), np.nan, np.nan)
+    record(0, value if np.isfinite(value) else totals.deviance / (2 * n), np.nan, np.nan)
     current = np.zeros(n_params) if beta is None else beta
     converged = False
     n_iter = 0
@@ -157,7 +158,7 @@ def prox_newton(
             ConvergenceWarning,
             stacklevel=3,
         )
-    return IRLSResult(
+    return SolverResult(
         params=current,
         converged=converged,
         n_iter=n_iter,

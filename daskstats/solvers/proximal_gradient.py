@@ -24,9 +24,9 @@ from collections.abc import Callable
 import numpy as np
 
 from daskstats.errors import ConvergenceWarning
-from daskstats.penalties import ElasticNet
 from daskstats.solvers.history import History
-from daskstats.solvers.irls import IRLSResult
+from daskstats.solvers.penalties import ElasticNet
+from daskstats.solvers.result import SolverResult
 
 __all__ = ["proximal_gradient"]
 
@@ -47,7 +47,7 @@ def _warn_not_converged(maxiter: int, stacklevel: int) -> None:
     )
 
 
-def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> IRLSResult:
+def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> SolverResult:
     """FISTA with the step ``1 / (L diag(B))`` that majorizes the smooth part everywhere."""
     d = np.diag(bound).copy()
     d = np.maximum(d, 1e-12 * max(1.0, float(np.max(d, initial=0.0))))
@@ -59,11 +59,13 @@ def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> 
     n_iter = 0
     previous = history[0]["objective"]
     for n_iter in range(1, maxiter + 1):
-        candidate = penalty.prox(y - step * at_y["grad"] / n, step)
+        candidate = penalty.prox(y - step * at_y.grad / n, step)
         # the prox-gradient step from y measures how far y is from the minimum
         if _converged(np.abs(candidate - y), candidate, tol):
             x, converged = candidate, True
-            history.record(n_iter, previous, np.nan, 1.0, deviance=at_y["dev"], objective=previous)
+            history.record(
+                n_iter, previous, np.nan, 1.0, deviance=at_y.deviance, objective=previous
+            )
             break
         t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
         momentum = (t - 1) / t_next
@@ -72,12 +74,12 @@ def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> 
         x_prev, x, t = x, candidate, t_next
         y = x + momentum * (x - x_prev)
         at_y = evaluate(y)
-        value = at_y["dev"] / (2 * n) + penalty.value(y)
-        history.record(n_iter, value, previous, 1.0, deviance=at_y["dev"], objective=value)
+        value = at_y.deviance / (2 * n) + penalty.value(y)
+        history.record(n_iter, value, previous, 1.0, deviance=at_y.deviance, objective=value)
         previous = value
     if not converged:
         _warn_not_converged(maxiter, 4)
-    return IRLSResult(
+    return SolverResult(
         params=x, converged=converged, n_iter=n_iter, totals=at_y, bread=at_y, history=history
     )
 
@@ -93,7 +95,7 @@ def proximal_gradient(
     callback: Callable[[dict], None] | None = None,
     first: dict | None = None,
     curvature_bound: np.ndarray | None = None,
-) -> IRLSResult:
+) -> SolverResult:
     """Fit by FISTA.
 
     Parameters
@@ -116,7 +118,7 @@ def proximal_gradient(
     history = History(callback)
 
     def value_of(totals, beta):
-        return totals["dev"] / (2 * n) + penalty.value(beta)
+        return totals.deviance / (2 * n) + penalty.value(beta)
 
     x = np.asarray(start, dtype=float)
     at_x = evaluate(x) if first is None else first
@@ -124,7 +126,7 @@ def proximal_gradient(
     history.append(
         {
             "iteration": 0,
-            "deviance": at_x["dev"],
+            "deviance": at_x.deviance,
             "objective": f_x,
             "rel_change": np.nan,
             "step": np.nan,
@@ -135,21 +137,21 @@ def proximal_gradient(
         return _fixed_step(
             evaluate, penalty, n, x, at_x, curvature_bound / n, maxiter, tol, history
         )
-    metric = np.maximum(at_x["diag"] / n, 1e-12 * max(1.0, np.max(at_x["diag"] / n)))
+    metric = np.maximum(at_x.diag / n, 1e-12 * max(1.0, np.max(at_x.diag / n)))
     scale_l = 1.0
     y, at_y, t = x, at_x, 1.0
     converged = False
     n_iter = 0
     for n_iter in range(1, maxiter + 1):
-        smooth_y = at_y["dev"] / (2 * n)
-        grad_y = at_y["grad"] / n
+        smooth_y = at_y.deviance / (2 * n)
+        grad_y = at_y.grad / n
         while True:
             step = 1.0 / (scale_l * metric)
             candidate = penalty.prox(y - step * grad_y, step)
             at_c = evaluate(candidate)
             diff = candidate - y
             bound = smooth_y + grad_y @ diff + 0.5 * scale_l * np.sum(metric * diff**2)
-            if at_c["dev"] / (2 * n) <= bound + 1e-15 * abs(bound):
+            if at_c.deviance / (2 * n) <= bound + 1e-15 * abs(bound):
                 break
             scale_l *= 2.0
         f_c = value_of(at_c, candidate)
@@ -161,10 +163,12 @@ def proximal_gradient(
         t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
         momentum = (t - 1) / t_next
         x_prev, x, at_x, f_prev, f_x, t = x, candidate, at_c, f_x, f_c, t_next
-        history.record(n_iter, f_x, f_prev, float(1 / scale_l), deviance=at_x["dev"], objective=f_x)
+        history.record(
+            n_iter, f_x, f_prev, float(1 / scale_l), deviance=at_x.deviance, objective=f_x
+        )
         # optimality, not progress: the KKT violation per coordinate, in units of the metric,
         # estimates the distance to the minimum (objective changes stall at rounding level)
-        violation = penalty.kkt_violation(x, at_x["grad"] / n) / metric
+        violation = penalty.kkt_violation(x, at_x.grad / n) / metric
         if np.max(violation) <= tol**0.8 * (1 + np.max(np.abs(x))):
             converged = True
             break
@@ -173,6 +177,6 @@ def proximal_gradient(
         scale_l = max(scale_l / 2.0, 1e-3)  # let the step grow again
     if not converged:
         _warn_not_converged(maxiter, 3)
-    return IRLSResult(
+    return SolverResult(
         params=x, converged=converged, n_iter=n_iter, totals=at_x, bread=at_x, history=history
     )

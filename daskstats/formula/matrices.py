@@ -1,0 +1,158 @@
+"""Response and design matrices of one pandas frame from a learned spec (patsy's exact
+columns), with a fast path for formulas of plain numeric columns.
+
+Pure pandas, numpy and patsy: no dask here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import patsy
+
+from daskstats.errors import DataError
+from daskstats.formula.frames import MISSING_RAISE, patsy_frame, rows_to_keep
+from daskstats.formula.spec import ModelSpec
+
+__all__ = ["build_matrices"]
+
+
+def build_matrices(
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    *,
+    missing: str,
+    with_response: bool = True,
+    x_info: patsy.DesignInfo | None = None,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Build the response and design for one pandas partition.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The learned specification.
+    frame : pandas.DataFrame
+        One partition (it is not modified).
+    missing : {"drop", "raise"}
+        What to do with rows where a used value is missing.
+    with_response : bool
+        Build the response too (``False`` at predict time).
+    x_info : patsy.DesignInfo, optional
+        Build only these regressor columns (default: all of ``spec.x_info``).
+
+    Returns
+    -------
+    y : ndarray of shape (n_kept, k_y) or None
+    X : ndarray of shape (n_kept, p), C-contiguous float64
+    kept : ndarray of int
+        Positions (0..len(frame)-1) of the rows that were kept.
+    """
+    x_info = spec.x_info if x_info is None else x_info
+    fast = _numeric_build(spec, x_info, frame, missing=missing, with_response=with_response)
+    if fast is not None:
+        return fast
+    local = patsy_frame(frame.reset_index(drop=True))
+    infos = [spec.y_info, x_info] if with_response else [x_info]
+    na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
+    if len(local) == 0:
+        p = len(x_info.column_names)
+        y = np.empty((0, len(spec.y_info.column_names))) if with_response else None
+        return y, np.empty((0, p)), np.empty(0, dtype=np.intp)
+    try:
+        mats = patsy.build_design_matrices(
+            infos, local, NA_action=na_action, return_type="dataframe"
+        )
+    except patsy.PatsyError as exc:
+        text = str(exc)
+        if "missing values" in text or "NA" in text and missing == "raise":
+            raise DataError(MISSING_RAISE) from None
+        if "observation with value" in text or "does not match any of the expected levels" in text:
+            raise DataError(
+                "a categorical value was not seen when the model was fitted: "
+                + " ".join(text.split())
+                + ". Only levels seen at fit time can be predicted."
+            ) from None
+        raise DataError(" ".join(text.split())) from None
+    except TypeError as exc:
+        raise DataError(
+            f"a column used by the formula has the wrong type: {exc}. Numeric terms need "
+            "numeric columns; wrap a text column in C(...) to treat it as categorical."
+        ) from None
+    x_frame = mats[-1]
+    kept = x_frame.index.to_numpy(dtype=np.intp)
+    X = np.ascontiguousarray(x_frame.to_numpy(dtype=np.float64))
+    y = np.ascontiguousarray(mats[0].to_numpy(dtype=np.float64)) if with_response else None
+    return y, X, kept
+
+
+def _plain_numeric_terms(info: patsy.DesignInfo, columns) -> list[tuple[str, ...]] | None:
+    """Each term as the column names it multiplies, when every factor is a plain numeric
+    column (``x1``, ``x1:x2``, the intercept); ``None`` otherwise."""
+    terms = []
+    for term in info.terms:
+        names = []
+        for factor in term.factors:
+            code = getattr(factor, "code", None)
+            if info.factor_infos[factor].type != "numerical" or code not in columns:
+                return None
+            if info.factor_infos[factor].num_columns != 1:
+                return None
+            names.append(code)
+        terms.append(tuple(names))
+    return terms
+
+
+#: rows filled at a time when the numeric fast path copies columns into the design
+FILL_ROWS = 2048
+
+
+def _numeric_build(
+    spec: ModelSpec, x_info, frame: pd.DataFrame, *, missing: str, with_response: bool
+):
+    """Fast path of :func:`build_matrices` for formulas of plain numeric columns.
+
+    Gives exactly patsy's matrices (tested against patsy) without its per-factor pandas work:
+    columns are copied straight into a C-contiguous float64 array, rows with a missing value
+    in a used column are dropped (or raise).
+    """
+    columns = set(frame.columns)
+    x_terms = _plain_numeric_terms(x_info, columns)
+    y_terms = _plain_numeric_terms(spec.y_info, columns) if with_response else []
+    if x_terms is None or y_terms is None:
+        return None
+    used = list(dict.fromkeys(n for t in x_terms + y_terms for n in t))
+    values = {}
+    for name in used:
+        col = frame[name]
+        if not (
+            pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+        ):
+            return None
+        values[name] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    n = len(frame)
+    bad = np.zeros(n, dtype=bool)
+    for arr in values.values():
+        bad |= np.isnan(arr)
+    kept = rows_to_keep(bad, missing)
+    if kept is None:
+        kept = np.arange(n)
+    else:
+        values = {k: v[kept] for k, v in values.items()}
+
+    def fill(terms):
+        # row slices that stay in cache: writing whole columns of a C-ordered array strides
+        # through all of it once per column (2.4x slower measured on 125k x 21)
+        out = np.empty((len(kept), len(terms)), dtype=np.float64)
+        for start in range(0, len(kept), FILL_ROWS):
+            rows = slice(start, start + FILL_ROWS)
+            for j, names in enumerate(terms):
+                if not names:
+                    out[rows, j] = 1.0
+                else:
+                    out[rows, j] = values[names[0]][rows]
+                    for name in names[1:]:
+                        out[rows, j] *= values[name][rows]
+        return out
+
+    y = fill(y_terms) if with_response else None
+    return y, fill(x_terms), kept

@@ -1,0 +1,84 @@
+"""The two per-row quantities every kernel starts from: the linear predictor and the row
+weights. Pure numpy on one :class:`~daskstats.design.block.Block`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from daskstats.design.block import Block
+from daskstats.design.layout import Coefficients
+
+__all__ = [
+    "linear_predictor",
+    "block_linear_predictor",
+    "row_weights",
+    "row_slices",
+    "ROWS_PER_SLICE",
+]
+
+#: rows per cache-sized slice (a tuning constant: 2M x 21 passes measured 0.18 s at 16k rows,
+#: 0.24 s at 64k, 0.40 s at 256k)
+ROWS_PER_SLICE = 8192
+
+
+def row_slices(nrows: int, size: int = ROWS_PER_SLICE) -> Iterator[slice]:
+    """Consecutive slices of at most ``size`` rows covering ``0..nrows``."""
+    for start in range(0, nrows, size):
+        yield slice(start, min(start + size, nrows))
+
+
+def linear_predictor(
+    X: np.ndarray,
+    codes: tuple[np.ndarray, ...],
+    coefficients: Coefficients,
+    offset: np.ndarray | None = None,
+) -> np.ndarray:
+    """``η = D β_d + Σ_t β_t[codes_t] + offset`` for rows with dense columns ``X`` (n, p_d),
+    level codes per coded term and an optional offset (n,).
+
+    ``coefficients`` are the parameters split by
+    :meth:`~daskstats.design.layout.Layout.split`.
+    """
+    eta = X @ coefficients.dense
+    for term_codes, levels in zip(codes, coefficients.levels):
+        eta += levels[term_codes]
+    if offset is not None:
+        eta += offset
+    return eta
+
+
+def block_linear_predictor(
+    block: Block, coefficients: Coefficients, rows: slice = slice(None)
+) -> np.ndarray:
+    """:func:`linear_predictor` on ``rows`` of a block (offset and log exposure included)."""
+    return linear_predictor(
+        block.X[rows],
+        tuple(c[rows] for c in block.codes),
+        coefficients,
+        None if block.offset is None else block.offset[rows],
+    )
+
+
+def row_weights(block: Block) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The prior weights of a block's rows.
+
+    Returns
+    -------
+    prior : ndarray of shape (n,) or None
+        ``f · v`` (frequency times variance weights): the weight of a row's deviance and
+        log-likelihood.
+    iweights : ndarray of shape (n,) or None
+        ``f · v · n`` with the binomial trials ``n``: the weight of a row's IRLS weight,
+        Pearson residual and score.
+
+    ``None`` means all ones (no products with arrays of ones in the common case).
+    """
+    prior = None
+    for factor in (block.freq_weights, block.var_weights):
+        if factor is not None:
+            prior = factor if prior is None else prior * factor
+    if block.trials is None:
+        return prior, prior
+    return prior, block.trials if prior is None else prior * block.trials

@@ -1,0 +1,103 @@
+"""Per-row values of a fitted model on one block or on the rows of new data: residuals,
+predictions, and the pieces of prediction intervals. Pure numpy (the lazy dask wrapping is in
+:mod:`daskstats.passes.rows`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from statsmodels.genmod.families import Family
+
+from daskstats.design.block import Block
+from daskstats.design.layout import Layout
+from daskstats.families import with_trials
+from daskstats.kernels.linear import block_linear_predictor
+from daskstats.linalg.blocked import BlockCovariance
+
+__all__ = [
+    "RESIDUALS",
+    "residuals",
+    "predicted_values",
+    "prediction_values",
+    "quadratic_form",
+]
+
+#: the per-row quantities :func:`residuals` computes
+RESIDUALS = ("mu", "response", "pearson", "deviance", "working")
+
+
+def residuals(block: Block, layout: Layout, family: Family, params, what: str) -> np.ndarray:
+    """Fitted mean (``"mu"``) or a residual of every row of a fitted block, as statsmodels."""
+    if what not in RESIDUALS:
+        raise ValueError(f"what must be one of {RESIDUALS}, got {what!r}")
+    family = with_trials(family, block.trials)
+    mu = family.fitted(block_linear_predictor(block, layout.split(params)))
+    y = block.y
+    vw = 1.0 if block.var_weights is None else block.var_weights
+    if what == "mu":
+        return mu
+    trials = 1.0 if block.trials is None else block.trials
+    # statsmodels scales residuals of a two-column binomial response by the trials
+    if what == "response":
+        return trials * (y - mu)
+    if what == "pearson":
+        return np.sqrt(trials) * (y - mu) * np.sqrt(vw) / np.sqrt(family.variance(mu))
+    if what == "deviance":
+        return family.resid_dev(y, mu, var_weights=vw, scale=1.0)
+    return trials * trials * (y - mu) * family.link.deriv(mu)
+
+
+def predicted_values(eta, X, codes, layout: Layout, family: Family, which: str) -> np.ndarray:
+    """Linear predictor, mean, or the variance function at the mean (``var_unscaled``)."""
+    if which == "linear":
+        return eta
+    mean = family.fitted(eta)
+    return mean if which == "mean" else family.variance(mean)
+
+
+def quadratic_form(X: np.ndarray, codes: tuple, layout: Layout, cov) -> np.ndarray:
+    """Row-wise ``x_i V x_iᵀ`` (``cov`` a dense array or a :class:`BlockCovariance`)."""
+    if not layout.coded:
+        cov = cov.to_dense() if isinstance(cov, BlockCovariance) else cov
+        return np.einsum("ij,jk,ik->i", X, cov, X)
+    d = layout.dense
+    term = layout.coded[0]
+    c = term.columns
+    if isinstance(cov, BlockCovariance):
+        v_dd, v_dc, diag_c = cov.schur_inverse, cov.dense_cross(), cov.diagonal()[c]
+    else:
+        v_dd, v_dc, diag_c = cov[np.ix_(d, d)], cov[np.ix_(d, c)], np.diag(cov)[c]
+    out = np.einsum("ij,jk,ik->i", X, v_dd, X)
+    column = term.level_column[codes[0]]
+    has = column >= 0
+    cols = column[has]
+    out[has] += 2 * np.einsum("ij,ji->i", X[has], v_dc[:, cols]) + diag_c[cols]
+    return out
+
+
+def _is_identity_like(link) -> bool:
+    tmp = np.linspace(0, 1, 6)
+    with np.errstate(all="ignore"):
+        return bool(np.all(link.inverse(tmp) == tmp))
+
+
+def prediction_values(
+    eta, X, codes, layout: Layout, family: Family, cov, alpha: float, dist_args
+) -> dict[str, np.ndarray]:
+    """statsmodels' ``summary_frame`` columns for rows with linear predictor ``eta``.
+
+    The linear predictor's variance is ``x V xᵀ``; the mean's standard error is ``|dμ/dη|``
+    times its square root (delta method); the mean's interval is the linear predictor's interval
+    mapped through the inverse link ("endpoint" method), or ``mean ± q·se`` for an
+    identity-like link.
+    """
+    link = family.link
+    se_linear = np.sqrt(quadratic_form(X, codes, layout, cov))
+    mean = family.fitted(eta)
+    mean_se = np.abs(link.inverse_deriv(eta)) * se_linear
+    dist, args = dist_args
+    q = dist.ppf(1 - alpha / 2.0, *args)
+    if _is_identity_like(link):
+        lower, upper = mean - q * mean_se, mean + q * mean_se
+    else:
+        lower, upper = link.inverse(eta - q * se_linear), link.inverse(eta + q * se_linear)
+    return {"mean": mean, "mean_se": mean_se, "mean_ci_lower": lower, "mean_ci_upper": upper}

@@ -1,0 +1,8 @@
+"""Models: a base that owns formula → design → blocks → runner plumbing, checks and per-row
+results (:class:`~daskstats.models.base.Model`), the GLM on it, its IRLS and penalized fits,
+and the one path that assembles results."""
+
+from daskstats.models.base import Model
+from daskstats.models.glm import GLM
+
+__all__ = ["Model", "GLM"]

@@ -1,0 +1,137 @@
+"""An unpenalized GLM fit by IRLS, one pass per iteration: the passes, the solve, then the one
+assembly path (:func:`~daskstats.models.assemble.assemble`). Also the refit of a penalized fit
+on its selected columns (the other coefficients fixed at 0)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from daskstats.errors import DataError
+from daskstats.families import scale_is_estimated
+from daskstats.kernels.null import null_pass
+from daskstats.linalg.blocked import normalized_inverse, solve_normal_equations
+from daskstats.linalg.gram import full_matrix, full_rhs
+from daskstats.linalg.spd import inverse_spd, solve_dense
+from daskstats.models.assemble import assemble, collects_loglike, run_irls_pass, start_null
+from daskstats.passes.errors import dashboard_link
+from daskstats.results.glm import GLMResults
+from daskstats.solvers.irls import irls
+
+__all__ = ["fit_irls"]
+
+
+def _print_iteration(entry: dict) -> None:
+    print(
+        f"iteration {entry['iteration']:3d}  deviance {entry['deviance']:.10g}  "
+        f"rel. change {entry['rel_change']:.3g}  step {entry['step']:.3g}  "
+        f"{entry['seconds']:.3f} s",
+        flush=True,
+    )
+
+
+def _announce_dashboard() -> None:
+    link = dashboard_link()
+    if link:
+        print(f"dask dashboard: {link}", flush=True)
+
+
+def fit_irls(
+    model,
+    *,
+    columns: np.ndarray | None = None,
+    maxiter: int = 100,
+    tol: float = 1e-8,
+    start_params=None,
+    verbose: bool = False,
+    cov_type: str = "nonrobust",
+    cov_kwds: dict | None = None,
+    use_t: bool = False,
+    notes: tuple = (),
+) -> GLMResults:
+    """Fit ``model`` by IRLS and assemble its results.
+
+    Parameters
+    ----------
+    model : GLM
+    columns : ndarray of int, optional
+        Fit only these columns (the others fixed at 0): the refit after an L1 selection.
+    maxiter, tol, start_params, verbose, cov_type, cov_kwds, use_t
+        As :meth:`daskstats.GLM.fit`.
+    notes : tuple of str
+        Lines for the summary.
+    """
+    summary = model.data_summary()
+    family, layout, runner = model.family, model.layout, model.runner
+    names = model.exog_names
+    p = len(names)
+    df_model = (p if columns is None else len(columns)) - 1
+    wnobs = summary.wnobs if model.extras.freq_weights is not None else float(summary.nobs)
+    df_resid = wnobs - df_model - 1
+    estimated = scale_is_estimated(family)
+    decomposed = collects_loglike(model)
+    null = start_null(model, summary)
+
+    def evaluate(params, null_spec, loglike):
+        return run_irls_pass(model, params, null=null_spec, loglike=loglike)
+
+    def null_evaluate(null_spec):
+        return runner.run(null_pass, family, null_spec, decomposed, name="null model")
+
+    def scale(totals):
+        return totals.fit.pearson / df_resid if estimated else 1.0
+
+    if columns is None:
+
+        def solve(totals):
+            return solve_normal_equations(totals.gram, layout, names)
+
+    else:
+
+        def solve(totals):
+            A, b = full_matrix(totals.gram, layout), full_rhs(totals.gram, layout)
+            beta = np.zeros(p)
+            beta[columns] = solve_dense(
+                A[np.ix_(columns, columns)], b[columns], [names[j] for j in columns]
+            )
+            return beta
+
+    if start_params is not None:
+        start_params = np.asarray(start_params, dtype=float)
+        if start_params.shape != (p,):
+            raise DataError(f"start_params must have {p} values ({', '.join(names)}).")
+    runner.progress = verbose
+    if verbose:
+        _announce_dashboard()
+    result = irls(
+        evaluate,
+        p,
+        solve=solve,
+        scale=scale,
+        null=null,
+        null_evaluate=null_evaluate,
+        start_params=start_params,
+        maxiter=maxiter,
+        tol=tol,
+        callback=_print_iteration if verbose else None,
+    )
+    if columns is None:
+        normalized_cov = normalized_inverse(
+            result.bread.gram, layout, model.thresholds.dense_covariance_limit
+        )
+    else:
+        sub = np.ix_(columns, columns)
+        normalized_cov = np.full((p, p), np.nan)
+        normalized_cov[sub] = inverse_spd(full_matrix(result.bread.gram, layout)[sub])
+    return assemble(
+        model,
+        result,
+        totals=result.totals,
+        null=null,
+        df_model=df_model,
+        cov_type=cov_type,
+        cov_kwds=cov_kwds,
+        normalized_cov=normalized_cov,
+        use_t=use_t,
+        method="IRLS",
+        notes=notes,
+    )

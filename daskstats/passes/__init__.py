@@ -1,0 +1,36 @@
+"""Passes: the only place where dask graphs over the data are built and computed — the blocks
+of a model (persisted or streamed), a kernel run over every block and combined, lazy per-row
+results, cluster sums, asynchronous loops, and the reads that learning a formula needs."""
+
+from daskstats.passes.asynchronous import run_async
+from daskstats.passes.cluster import ClusterMeat, cluster_meats
+from daskstats.passes.errors import (
+    active_client,
+    cluster_errors,
+    cluster_errors_become_clear,
+    dashboard_link,
+)
+from daskstats.passes.frames import DaskReader
+from daskstats.passes.rows import block_arrays, block_frames, new_data_values
+from daskstats.passes.runner import PassRunner, kernel_tasks, tree_combine
+from daskstats.passes.source import BlockSource, build_source, memory_available
+
+__all__ = [
+    "BlockSource",
+    "ClusterMeat",
+    "DaskReader",
+    "PassRunner",
+    "active_client",
+    "block_arrays",
+    "block_frames",
+    "build_source",
+    "cluster_errors",
+    "cluster_errors_become_clear",
+    "cluster_meats",
+    "dashboard_link",
+    "kernel_tasks",
+    "memory_available",
+    "new_data_values",
+    "run_async",
+    "tree_combine",
+]

@@ -1,0 +1,45 @@
+"""Reading what learning a formula needs from a dask DataFrame (the
+:class:`~daskstats.formula.learn.DataReader` of :func:`~daskstats.formula.learn_spec`)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+
+__all__ = ["DaskReader"]
+
+
+class DaskReader:
+    """Reads the first rows, distinct values and partitions of a dask DataFrame."""
+
+    def __init__(self, data: dd.DataFrame):
+        self.data = data
+        self.columns = [str(c) for c in data.columns]
+
+    def first_rows(self, variables: tuple[str, ...], n: int) -> pd.DataFrame:
+        """The first ``n`` rows: the first partition only, and more (doubling) only while too
+        few rows were found, e.g. when the first partitions are empty."""
+        sub = self.data[list(variables)]
+        parts = 1
+        while True:
+            parts = min(parts, sub.npartitions)
+            with warnings.catch_warnings():  # "insufficient elements": handled by reading more
+                warnings.filterwarnings("ignore", message="Insufficient elements")
+                head = sub.head(n, npartitions=parts, compute=True)
+            if len(head) >= n or parts == sub.npartitions:
+                return head
+            parts *= 2
+
+    def distinct(self, column_sets: list[list[str]]) -> list[pd.DataFrame]:
+        """Distinct rows of each set of columns, in one parallel pass over just those columns."""
+        return list(dask.compute(*[self.data[cols].drop_duplicates() for cols in column_sets]))
+
+    def partitions(self, variables: tuple[str, ...]) -> Iterator[pd.DataFrame]:
+        """Every partition of ``variables`` in order, one at a time (a serial pass)."""
+        sub = self.data[list(variables)]
+        for i in range(sub.npartitions):
+            yield sub.get_partition(i).compute()

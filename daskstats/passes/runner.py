@@ -1,0 +1,142 @@
+"""The one place a kernel runs over every block: a *pass* is one dask graph of one kernel task
+per partition (each reads its block once) and a tree of ``combine`` tasks (``split_every``
+wide) on the workers; only the final small :class:`~daskstats.partials.Partial` travels to the
+client. Every pass is counted and timed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import dask
+from dask.delayed import Delayed, delayed
+from threadpoolctl import threadpool_limits
+
+from daskstats.partials import Partial, combine_all
+from daskstats.passes.errors import active_client, cluster_errors
+
+__all__ = ["PassRunner", "tree_combine", "kernel_tasks"]
+
+
+def fused(fuse: bool):
+    """Fuse each partition's linear chain (read -> block -> kernel) into one task, so a
+    streamed block is never held (or spilled) between tasks: only the kernel's small result
+    is stored. Only for sources whose partitions are single root tasks."""
+    return dask.config.set({"optimization.fuse.delayed": True}) if fuse else nullcontext()
+
+
+def _combine_many(*parts: Partial) -> Partial:
+    return combine_all(parts)
+
+
+class _Opaque:
+    """Kernel arguments kept out of dask's traversal of task arguments (they hold no dask
+    collections; walking a layout or family object on every pass cost ~12 ms per pass)."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: tuple):
+        self.args = args
+
+
+def _call(kernel: Callable, block, packed: _Opaque):
+    return kernel(block, *packed.args)
+
+
+def kernel_tasks(kernel: Callable, blocks: Sequence, args: tuple) -> list[Delayed]:
+    """One task ``kernel(block, *args)`` per block, named after the kernel."""
+    packed = _Opaque(args)
+    prefix = f"{kernel.__name__}-{uuid.uuid4().hex}"
+    return [
+        delayed(_call, pure=False)(kernel, block, packed, dask_key_name=f"{prefix}-{i}")
+        for i, block in enumerate(blocks)
+    ]
+
+
+def tree_combine(parts: Sequence[Delayed], split_every: int = 8) -> Delayed:
+    """Combine delayed partials with a tree of depth ``log_split_every(len(parts))``."""
+    level = list(parts)
+    while len(level) > 1:
+        level = [
+            delayed(_combine_many)(*level[i : i + split_every])
+            for i in range(0, len(level), split_every)
+        ]
+    return level[0]
+
+
+def _collect(*parts):
+    return list(parts)
+
+
+@dataclass
+class PassRunner:
+    """Runs kernels over the blocks of a design and counts the passes made.
+
+    Attributes
+    ----------
+    blocks : list of Delayed
+        One delayed :class:`~daskstats.design.block.Block` per partition (persisted, or built
+        from the source in every pass).
+    fuse : bool
+        Fuse reading, building and reducing each partition into one task (streamed sources
+        whose partitions are single root tasks).
+    split_every : int
+        Width of the combine tree.
+    passes : int
+        Number of passes over the data made so far.
+    log : list of (name, seconds)
+        What each pass was for and how long it took.
+    progress : bool
+        Draw a progress bar per pass on a distributed cluster.
+    """
+
+    blocks: list
+    fuse: bool = False
+    split_every: int = 8
+    passes: int = 0
+    log: list = field(default_factory=list)
+    progress: bool = False
+
+    def _record(self, name: str, started: float, counted: bool = True) -> None:
+        self.passes += int(counted)
+        self.log.append((name if counted else f"{name} (no pass)", time.perf_counter() - started))
+
+    def run(self, kernel: Callable, *args, name: str | None = None, counted: bool = True):
+        """Evaluate ``kernel(block, *args)`` on every block and return the combined partial.
+
+        ``counted=False`` for graphs that read only small per-block results of a persisted
+        design (not a pass over the data).
+        """
+        started = time.perf_counter()
+        label = name or kernel.__name__
+        graph = tree_combine(kernel_tasks(kernel, self.blocks, args), self.split_every)
+        # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
+        # (distributed workers already start with one BLAS thread per process)
+        with cluster_errors(label), fused(self.fuse):
+            client = active_client() if self.progress else None
+            if client is not None:  # a progress bar for each pass on a distributed cluster
+                from distributed import progress
+
+                future = client.compute(graph)
+                progress(future, notebook=False)
+                print(flush=True)
+                total = future.result()
+            else:
+                with threadpool_limits(1):
+                    (total,) = dask.compute(graph)
+        self._record(label, started, counted)
+        return total
+
+    def map(self, kernel: Callable, per_block_args: list[tuple], name: str) -> list:
+        """One pass returning ``kernel(block, *args_i)`` for every block (not combined)."""
+        started = time.perf_counter()
+        tasks = [delayed(kernel)(b, *args) for b, args in zip(self.blocks, per_block_args)]
+        # one collection (dask's linear fusion does not accept the keys of several)
+        with cluster_errors(name), threadpool_limits(1), fused(self.fuse):
+            (results,) = dask.compute(delayed(_collect)(*tasks))
+        self._record(name, started)
+        return list(results)

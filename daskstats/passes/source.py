@@ -1,0 +1,80 @@
+"""The blocks of a model: one delayed :class:`~daskstats.design.block.Block` per partition,
+built by a :class:`~daskstats.design.build.BlockBuilder` from the prepared dask DataFrame.
+
+The blocks are persisted (computed once, held by the workers) when they fit in memory, so
+passes never rebuild them; otherwise every pass rebuilds each block from the source, reading
+each needed column once per pass, fused with the kernel into one task per partition when the
+source's partitions are single root tasks (e.g. one parquet read each).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import dask
+import dask.dataframe as dd
+from dask.delayed import delayed
+
+from daskstats.design.build import BlockBuilder
+from daskstats.passes.errors import active_client
+
+__all__ = ["BlockSource", "build_source", "memory_available"]
+
+
+@dataclass
+class BlockSource:
+    """The per-partition blocks of a model.
+
+    Attributes
+    ----------
+    blocks : list of dask.delayed.Delayed
+        One block per partition.
+    persisted : bool
+        Held in memory (computed once) or rebuilt on every pass.
+    fusable : bool
+        A streamed block can be read, built and reduced in one task.
+    """
+
+    blocks: list
+    persisted: bool
+    fusable: bool = False
+
+
+def memory_available() -> float:
+    """Bytes the workers may hold (their memory limits on a cluster, free RAM here)."""
+    client = active_client()
+    if client is not None:
+        info = client.scheduler_info()
+        limits = [w.get("memory_limit", 0) or 0 for w in info["workers"].values()]
+        return float(sum(limits)) if all(limits) else float("inf")
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return float("inf")
+
+
+def _decide_persist(frame: dd.DataFrame, n_columns: int, fraction: float) -> bool:
+    """Persist when the design takes at most ``fraction`` of the memory available.
+
+    The row count comes from ``len(frame)``: free for in-memory data, read from the parquet
+    metadata for parquet sources (a pass over the data only for text formats).
+    """
+    size = float(len(frame)) * (n_columns + 4) * 8
+    return size <= fraction * memory_available()
+
+
+def build_source(
+    data: dd.DataFrame, builder: BlockBuilder, *, persist: bool | None, persist_fraction: float
+) -> BlockSource:
+    """The blocks of ``data`` (persisted when they fit in memory, or when asked)."""
+    frame = data[builder.columns]
+    parts = frame.to_delayed()
+    blocks = [delayed(builder)(part) for part in parts]
+    if persist is None:
+        persist = _decide_persist(frame, builder.layout.n_dense + 1, persist_fraction)
+    if persist:
+        blocks = list(dask.persist(*blocks))
+    # one root task per partition (all partitions share one graph holding just those tasks)
+    fusable = not persist and len(parts[0].__dask_graph__()) == len(parts)
+    return BlockSource(blocks, bool(persist), fusable)

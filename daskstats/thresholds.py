@@ -1,0 +1,96 @@
+"""Every size threshold of daskstats in one place, injectable without monkeypatching.
+
+A model reads :func:`current` once, when it is built, and carries that :class:`Thresholds`
+(a small frozen, picklable record) to everything that needs it, on the client and on the
+workers. Tests and users change a value for the models built inside a ``with`` block::
+
+    with ds.thresholds.override(dense_covariance_limit=10):
+        res = ds.glm("y ~ C(g)", data)        # a blocked covariance from 11 parameters on
+
+Nothing here imports the rest of the package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["Thresholds", "current", "override"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Size limits and tuning constants.
+
+    Attributes
+    ----------
+    codes_min_levels : int
+        A categorical term with at least this many columns is kept as level codes (no
+        indicator columns).
+    dense_covariance_limit : int
+        Covariance matrices are materialized as dense ``p × p`` arrays up to this many
+        parameters; beyond it they are kept in blocks (``bse`` works at any size).
+    max_dense_columns : int
+        A design with more dense columns than this is refused before any pass (each pass would
+        sum a ``p × p`` matrix per partition).
+    lazy_contrast_min_levels : int
+        Treatment coding of a factor with more levels than this stores one integer per level
+        instead of patsy's dense ``L × (L − 1)`` contrast matrix.
+    penalized_max_params : int
+        Penalized solvers work on a dense ``p × p`` Gram matrix up to this many parameters.
+    persist_fraction : float
+        The design is held in memory automatically when it takes at most this fraction of
+        the memory available.
+    prototype_rows : int
+        Rows of the data kept to learn dtypes and column names.
+    split_every : int
+        Width of the tree that sums partial results.
+    """
+
+    codes_min_levels: int = 32
+    dense_covariance_limit: int = 5000
+    max_dense_columns: int = 5000
+    lazy_contrast_min_levels: int = 256
+    penalized_max_params: int = 2000
+    persist_fraction: float = 0.5
+    prototype_rows: int = 200
+    split_every: int = 8
+
+
+_CURRENT: contextvars.ContextVar[Thresholds] = contextvars.ContextVar(
+    "daskstats_thresholds",
+    default=Thresholds(),  # noqa: B039 (frozen: immutable)
+)
+
+
+def current() -> Thresholds:
+    """The thresholds in force (the defaults unless inside :func:`override`)."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def override(**changes: int | float) -> Iterator[Thresholds]:
+    """Use changed thresholds for the models built inside the ``with`` block.
+
+    Parameters
+    ----------
+    **changes
+        Field names of :class:`Thresholds` and their new values.
+
+    Raises
+    ------
+    TypeError
+        For a name that is not a threshold.
+    """
+    fields = {f.name for f in dataclasses.fields(Thresholds)}
+    unknown = sorted(set(changes) - fields)
+    if unknown:
+        raise TypeError(f"unknown threshold(s) {unknown}; the thresholds are {sorted(fields)}.")
+    token = _CURRENT.set(dataclasses.replace(_CURRENT.get(), **changes))
+    try:
+        yield _CURRENT.get()
+    finally:
+        _CURRENT.reset(token)
