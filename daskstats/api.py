@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import patsy
+from statsmodels.genmod.families import Family
 
+from daskstats.annotations import AlphaLike, ColumnLike, DataFrameLike
 from daskstats.models.glm import GLM
+from daskstats.results import GLMResults, RegularizationPath
 
 __all__ = ["glm"]
 
 
 def glm(
     formula: str,
-    data,
-    family=None,
+    data: DataFrameLike,
+    family: Family | None = None,
     *,
-    offset=None,
-    exposure=None,
-    freq_weights=None,
-    var_weights=None,
+    offset: ColumnLike | None = None,
+    exposure: ColumnLike | None = None,
+    freq_weights: ColumnLike | None = None,
+    var_weights: ColumnLike | None = None,
     missing: str = "drop",
     method: str = "auto",
     cov_type: str = "nonrobust",
@@ -26,14 +29,14 @@ def glm(
     use_t: bool | None = None,
     maxiter: int = 100,
     tol: float = 1e-8,
-    start_params=None,
-    alpha: float = 0.0,
+    start_params: np.ndarray | None = None,
+    alpha: AlphaLike = 0.0,
     L1_wt: float = 1.0,
     refit: bool = False,
-    alphas=None,
+    alphas: np.ndarray | list | None = None,
     persist: bool | None = None,
     verbose: bool = False,
-):
+) -> GLMResults | RegularizationPath:
     """Fit a generalized linear model to a dask (or pandas) DataFrame.
 
     The same call as statsmodels' ``smf.glm(formula, data, family, ...).fit(...)``, with the

@@ -17,7 +17,6 @@ import pandas as pd
 import patsy
 
 from daskstats import families as fam
-from daskstats.api import glm
 from daskstats.errors import DataError
 from daskstats.formula import check_untrusted_formula
 from daskstats.models.glm import GLM
@@ -195,7 +194,7 @@ def _demo_command(args) -> int:
         print(f"wrote {rows:,} rows of synthetic claims data to {path} (parquet)")
         data = dd.read_parquet(path)
         started = time.perf_counter()
-        res = glm(formula, data, fam.Poisson(), exposure="exposure")
+        res = GLM.from_formula(formula, data, fam.Poisson(), exposure="exposure").fit()
         ours = time.perf_counter() - started
         print(res.summary())
     started = time.perf_counter()

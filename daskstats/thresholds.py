@@ -89,7 +89,7 @@ def override(**changes: int | float) -> Iterator[Thresholds]:
     unknown = sorted(set(changes) - fields)
     if unknown:
         raise TypeError(f"unknown threshold(s) {unknown}; the thresholds are {sorted(fields)}.")
-    token = _CURRENT.set(dataclasses.replace(_CURRENT.get(), **changes))
+    token = _CURRENT.set(dataclasses.replace(_CURRENT.get(), **changes))  # type: ignore[arg-type]
     try:
         yield _CURRENT.get()
     finally:

@@ -9,7 +9,15 @@ import pandas as pd
 
 from daskstats.partials import Partial, concatenated, largest, nested, smallest, summed
 
-__all__ = ["Block", "ColumnRange", "DataSummary", "summarize", "stored_summary"]
+__all__ = [
+    "Block",
+    "ColumnRange",
+    "DataSummary",
+    "likelihood_weights",
+    "row_weights",
+    "stored_summary",
+    "summarize",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,9 +69,7 @@ class ColumnRange(Partial):
     nonfinite: int = summed(0)
 
     @classmethod
-    def of(cls, values: np.ndarray | None) -> ColumnRange | None:
-        if values is None:
-            return None
+    def of(cls, values: np.ndarray) -> ColumnRange:
         if len(values) == 0:
             return cls()
         return cls(
@@ -119,41 +125,71 @@ class DataSummary(Partial):
         return vw is None or vw.min == vw.max
 
 
-def summarize(
-    X: np.ndarray,
-    y: np.ndarray,
-    offset: np.ndarray | None,
-    freq_weights: np.ndarray | None,
-    var_weights: np.ndarray | None,
-    trials: np.ndarray | None,
-    *,
-    exposure: np.ndarray | None = None,
-    dropped: int = 0,
-) -> DataSummary:
-    """Counts and ranges of one partition's rows."""
-    nrows = y.shape[0]
-    iw = np.ones(nrows)
-    for factor in (freq_weights, var_weights, trials):
+def row_weights(block: Block) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The prior weights of a block's rows.
+
+    Returns
+    -------
+    prior : ndarray of shape (n,) or None
+        ``f · v`` (frequency times variance weights): the weight of a row's deviance and
+        log-likelihood.
+    iweights : ndarray of shape (n,) or None
+        ``f · v · n`` with the binomial trials ``n``: the weight of a row's IRLS weight,
+        Pearson residual and score.
+
+    ``None`` means all ones (no products with arrays of ones in the common case).
+    """
+    prior = None
+    for factor in (block.freq_weights, block.var_weights):
         if factor is not None:
-            iw = iw * factor
+            prior = factor if prior is None else prior * factor
+    if block.trials is None:
+        return prior, prior
+    return prior, block.trials if prior is None else prior * block.trials
+
+
+def likelihood_weights(block: Block) -> tuple[np.ndarray, np.ndarray]:
+    """Frequency and variance weights as arrays (ones when absent), as statsmodels'
+    ``loglike_obs`` takes them."""
+    ones = np.ones(block.nrows)
+    return (
+        ones if block.freq_weights is None else block.freq_weights,
+        ones if block.var_weights is None else block.var_weights,
+    )
+
+
+def summarize(block: Block, *, exposure: np.ndarray | None = None, dropped: int = 0) -> DataSummary:
+    """Counts and ranges of one block's rows (``exposure``: the raw exposure, before its log
+    joined the offset)."""
+    nrows = block.nrows
+    y = block.y
+    _, iweights = row_weights(block)
+    iw = np.ones(nrows) if iweights is None else iweights
+    freq_weights = block.freq_weights
     return DataSummary(
         nobs=nrows,
         wnobs=float(nrows if freq_weights is None else freq_weights.sum()),
         sum_y=float(y.sum()),
         sum_iw=float(iw.sum()),
         sum_iwy=float(np.dot(iw, y)),
-        nonfinite_X=int(nrows and np.count_nonzero(~np.isfinite(X))),
+        nonfinite_X=int(nrows and np.count_nonzero(~np.isfinite(block.X))),
         nonfinite_y=int(np.count_nonzero(~np.isfinite(y))),
         dropped=dropped,
         lengths=(nrows,),
         y=ColumnRange.of(y),
         exposure_min=float(exposure.min()) if exposure is not None and nrows else np.inf,
-        offset=ColumnRange.of(offset),
-        freq_weights=ColumnRange.of(freq_weights),
-        var_weights=ColumnRange.of(var_weights),
+        offset=_range_of(block.offset),
+        freq_weights=_range_of(freq_weights),
+        var_weights=_range_of(block.var_weights),
     )
+
+
+def _range_of(values: np.ndarray | None) -> ColumnRange | None:
+    return None if values is None else ColumnRange.of(values)
 
 
 def stored_summary(block: Block) -> DataSummary:
     """The summary a block computed when it was built (a "kernel" that reads no rows)."""
+    if block.summary is None:
+        raise ValueError("the block was built without its summary")
     return block.summary

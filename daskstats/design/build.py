@@ -8,19 +8,20 @@ is streamed from the source.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from daskstats.design.block import Block, summarize
-from daskstats.design.inputs import ExtraColumns
+from daskstats.design.extras import ExtraColumns
 from daskstats.design.layout import Layout
 from daskstats.design.matrices import layout_matrices
 from daskstats.errors import DataError
 from daskstats.formula import ModelSpec, rows_to_keep
 
-__all__ = ["BlockBuilder"]
+__all__ = ["BlockBuilder", "combined_offset"]
 
 _MISSING_EXTRAS = (
     "missing values in the offset, exposure, weights or cluster groups and missing='raise'; "
@@ -35,6 +36,16 @@ def _as_float(values: pd.Series, what: str) -> np.ndarray:
         raise DataError(
             f"the {what} column has non-numeric values (dtype {values.dtype}); it must be numeric."
         ) from None
+
+
+def combined_offset(offset: np.ndarray | None, exposure: np.ndarray | None) -> np.ndarray | None:
+    """``offset + log(exposure)`` (either may be absent; a non-positive exposure gives a
+    non-finite value, refused by the data checks)."""
+    if exposure is None:
+        return offset
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_exposure = np.log(exposure)
+    return log_exposure if offset is None else offset + log_exposure
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class BlockBuilder:
         y, X, kept, codes = layout_matrices(
             self.spec, self.layout, frame[list(self.spec.variables)], missing=self.missing
         )
+        assert y is not None  # built with the response
         local = kept
         if positions is not None:
             kept = positions[kept]
@@ -97,36 +109,21 @@ class BlockBuilder:
         else:
             response = np.ascontiguousarray(y[:, 0])
         kept_values = {key: arr[kept] for key, arr in values.items()}
-        offset = kept_values.get("offset")
         exposure = kept_values.get("exposure")
-        if exposure is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_exposure = np.log(exposure)
-            offset = log_exposure if offset is None else offset + log_exposure
+        offset = combined_offset(kept_values.get("offset"), exposure)
         groups = None
         if extras.groups:
             groups = frame.iloc[local][list(extras.groups)].reset_index(drop=True)
-        freq_weights = kept_values.get("freq_weights")
-        var_weights = kept_values.get("var_weights")
-        # checked before the fit, at no extra pass
-        summary = summarize(
-            X,
-            response,
-            offset,
-            freq_weights,
-            var_weights,
-            trials,
-            exposure=exposure,
-            dropped=n_rows - len(kept),
-        )
-        return Block(
+        block = Block(
             X=X,
             y=response,
             codes=codes,
             offset=offset,
-            freq_weights=freq_weights,
-            var_weights=var_weights,
+            freq_weights=kept_values.get("freq_weights"),
+            var_weights=kept_values.get("var_weights"),
             trials=trials,
             groups=groups,
-            summary=summary,
         )
+        # checked before the fit, at no extra pass
+        summary = summarize(block, exposure=exposure, dropped=n_rows - len(kept))
+        return dataclasses.replace(block, summary=summary)

@@ -87,10 +87,10 @@ def _evaluate_error(exc: Exception, formula: str, head: pd.DataFrame | None = No
     msg = str(exc).strip().splitlines()
     text = " ".join(m.strip() for m in msg if m.strip() and not set(m.strip()) <= {"^"})
     hint = ""
-    if head is not None and "TypeError" in text or isinstance(exc, TypeError):
+    if head is not None and ("TypeError" in text or isinstance(exc, TypeError)):
         text_columns = [
             c
-            for c in (head.columns if head is not None else [])
+            for c in head.columns
             if not pd.api.types.is_numeric_dtype(head[c])
             and not pd.api.types.is_bool_dtype(head[c])
         ]

@@ -88,12 +88,12 @@ def build_matrices(
 def _plain_numeric_terms(info: patsy.DesignInfo, columns) -> list[tuple[str, ...]] | None:
     """Each term as the column names it multiplies, when every factor is a plain numeric
     column (``x1``, ``x1:x2``, the intercept); ``None`` otherwise."""
-    terms = []
+    terms: list[tuple[str, ...]] = []
     for term in info.terms:
-        names = []
+        names: list[str] = []
         for factor in term.factors:
             code = getattr(factor, "code", None)
-            if info.factor_infos[factor].type != "numerical" or code not in columns:
+            if code is None or info.factor_infos[factor].type != "numerical" or code not in columns:
                 return None
             if info.factor_infos[factor].num_columns != 1:
                 return None

@@ -143,7 +143,7 @@ def cluster_correction(n_groups: int, nobs: int, k_params: int) -> float:
 
 @register("nonrobust")
 def _nonrobust(context: CovarianceContext, kwds: dict) -> Covariance:
-    return Covariance(context.normalized_cov * context.scale, "nonrobust")
+    return Covariance(context.normalized_cov * context.scale, "nonrobust")  # type: ignore[operator]
 
 
 @register("HC0")
@@ -166,7 +166,9 @@ def _hc0(context: CovarianceContext, kwds: dict) -> Covariance:
 def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
     groups = context.groups
     use_correction = kwds.get("use_correction", True)
-    sets = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
+    sets: list[tuple[str, ...]] = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
+    if context.group_meta is None:
+        raise ValueError("a cluster covariance needs the group columns' meta")
     robust, meats = cluster_meats(
         context.runner,
         context.layout,
@@ -198,6 +200,8 @@ def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
 def _penalized_sandwich(context: CovarianceContext, kwds: dict) -> Covariance:
     """``H⁻¹ M H⁻¹`` with the penalized Hessian ``H = XᵀWX/n + diag(α (1 − L1_wt))``."""
     n = context.n_rows
+    if context.gram is None or context.penalty is None:
+        raise ValueError("a penalized sandwich needs the penalty and XᵀWX at the estimate")
     hessian = full_matrix(context.gram, context.layout) / n + np.diag(context.penalty.l2)
     parts = context.runner.run(
         robust_pass, context.layout, context.family, context.params, 1.0, name="sandwich"

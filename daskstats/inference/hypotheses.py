@@ -9,6 +9,7 @@ parsing, statistics, result types) are exactly statsmodels'.
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -20,7 +21,7 @@ __all__ = ["StatsmodelsView", "lr_test"]
 class StatsmodelsView:
     """The attributes statsmodels' test methods read, taken from a daskstats fit."""
 
-    def __init__(self, results):
+    def __init__(self, results: Any):
         self.params = results.params.to_numpy()
         self._cov = results.cov_params().to_numpy()
         self.normalized_cov_params = results.normalized_cov_params
@@ -39,7 +40,14 @@ class StatsmodelsView:
         )
         self.model = SimpleNamespace(data=data, exog_names=names)
 
-    def cov_params(self, r_matrix=None, column=None, scale=None, cov_p=None, other=None):
+    def cov_params(
+        self,
+        r_matrix: Any = None,
+        column: Any = None,
+        scale: float | None = None,
+        cov_p: np.ndarray | None = None,
+        other: Any = None,
+    ) -> np.ndarray:
         cov = self._cov if cov_p is None else cov_p
         if column is not None:
             column = np.asarray(column)
@@ -59,7 +67,7 @@ class StatsmodelsView:
     wald_test_terms = LikelihoodModelResults.wald_test_terms
 
 
-def lr_test(full, restricted) -> tuple[float, float, float]:
+def lr_test(full: Any, restricted: Any) -> tuple[float, float, float]:
     """Likelihood-ratio test of a restricted fit nested in ``full``.
 
     Returns

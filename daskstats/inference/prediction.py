@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 from scipy import stats
 
@@ -21,26 +24,26 @@ class PredictionResults:
         Lazy; ``.compute()`` to get pandas objects.
     """
 
-    def __init__(self, make_frame, df: float, use_t: bool):
+    def __init__(self, make_frame: Callable[[float, tuple], Any], df: float, use_t: bool):
         self._make_frame = make_frame
         self.df = df
         self.use_t = use_t
         self.dist_args = (stats.t, (df,)) if use_t else (stats.norm, ())
 
-    def summary_frame(self, alpha: float = 0.05):
+    def summary_frame(self, alpha: float = 0.05) -> Any:
         """Columns ``mean``, ``mean_se``, ``mean_ci_lower``, ``mean_ci_upper`` (lazy)."""
         return self._make_frame(alpha, self.dist_args)
 
-    def conf_int(self, alpha: float = 0.05):
+    def conf_int(self, alpha: float = 0.05) -> Any:
         """Lower and upper confidence limits of the mean (lazy dask DataFrame)."""
         return self.summary_frame(alpha)[["mean_ci_lower", "mean_ci_upper"]]
 
     @property
-    def predicted_mean(self):
+    def predicted_mean(self) -> Any:
         return self.summary_frame()["mean"]
 
     @property
-    def se_mean(self):
+    def se_mean(self) -> Any:
         return self.summary_frame()["mean_se"]
 
 

@@ -107,6 +107,8 @@ def fit_statistics(
         llnull = likelihood.combine(family, null.loglike, scale, var_weight)
     else:
         ll = loglike_pass(scale, llf_scale)
+        if ll.llnull is None:
+            raise ValueError("the log-likelihood pass must evaluate the null model too")
         llf, llnull = ll.llf, ll.llnull
     return FitStatistics(
         nobs=nobs,

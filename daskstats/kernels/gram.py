@@ -40,7 +40,7 @@ class GramAccumulator:
         width = p + 1 if with_rhs else p
         self._p = p
         self._gram = np.zeros((width, width))
-        self._buffer = np.empty((max_rows, width)) if p else None
+        self._buffer = np.empty((max_rows, width))
         self._levels = [
             (
                 np.zeros(t.n_levels),
@@ -52,26 +52,28 @@ class GramAccumulator:
 
     def add(self, X: np.ndarray, codes: tuple, w: np.ndarray, z: np.ndarray | None = None) -> None:
         """Add rows with dense columns ``X`` (m, p_d), level codes per coded term (each (m,)),
-        weights ``w`` (m,) and working response ``z`` (m,)."""
+        weights ``w`` (m,) and working response ``z`` (m,, needed with ``with_rhs``)."""
+        if self.with_rhs and z is None:
+            raise ValueError("the working response z is needed for XᵀWz")
         p = self._p
         if p and self.signed:
             B = self._buffer[: len(w)]
             np.multiply(X, w[:, None], out=B[:, :p])
             self._gram[:p, :p] += X.T @ B[:, :p]
-            if self.with_rhs:
+            if z is not None and self.with_rhs:
                 self._gram[:p, p] += X.T @ (w * z)
         elif p:
             root = np.sqrt(w)
             B = self._buffer[: len(root)]
             np.multiply(X, root[:, None], out=B[:, :p])
-            if self.with_rhs:
+            if z is not None and self.with_rhs:
                 np.multiply(z, root, out=B[:, p])
             self._gram += B.T @ B
         n = len(w)
         for term_codes, (weight, rhs, cross), term in zip(codes, self._levels, self.layout.coded):
             L = term.n_levels
             weight += np.bincount(term_codes, weights=w, minlength=L)
-            if rhs is not None:
+            if rhs is not None and z is not None:
                 rhs += np.bincount(term_codes, weights=w * z, minlength=L)
             if p:
                 onehot = sparse.csr_matrix((w, term_codes, np.arange(n + 1)), shape=(n, L))

@@ -26,6 +26,7 @@ from daskstats.kernels.gram import GramAccumulator
 from daskstats.kernels.linear import (
     ROWS_PER_SLICE,
     block_linear_predictor,
+    likelihood_weights,
     row_slices,
     row_weights,
 )
@@ -166,9 +167,7 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
             accumulator.add(block.X[rows], tuple(c[rows] for c in block.codes), w, z)
     loglike = None
     if mu_all is not None:
-        fw = np.ones(nrows) if block.freq_weights is None else block.freq_weights
-        vw = np.ones(nrows) if block.var_weights is None else block.var_weights
-        loglike = likelihood.row_sums(family, y, mu_all, fw, vw)
+        loglike = likelihood.row_sums(family, y, mu_all, *likelihood_weights(block))
     return IRLSPartial(
         fit=FitSums(dev, pearson, max_abs, at_boundary, loglike),
         gram=accumulator.result() if accumulator is not None else None,

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, likelihood_weights, row_weights
 from daskstats.design.layout import Coefficients
 
 __all__ = [
     "linear_predictor",
     "block_linear_predictor",
     "row_weights",
+    "likelihood_weights",
     "row_slices",
     "ROWS_PER_SLICE",
 ]
@@ -59,26 +60,3 @@ def block_linear_predictor(
         coefficients,
         None if block.offset is None else block.offset[rows],
     )
-
-
-def row_weights(block: Block) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The prior weights of a block's rows.
-
-    Returns
-    -------
-    prior : ndarray of shape (n,) or None
-        ``f · v`` (frequency times variance weights): the weight of a row's deviance and
-        log-likelihood.
-    iweights : ndarray of shape (n,) or None
-        ``f · v · n`` with the binomial trials ``n``: the weight of a row's IRLS weight,
-        Pearson residual and score.
-
-    ``None`` means all ones (no products with arrays of ones in the common case).
-    """
-    prior = None
-    for factor in (block.freq_weights, block.var_weights):
-        if factor is not None:
-            prior = factor if prior is None else prior * factor
-    if block.trials is None:
-        return prior, prior
-    return prior, block.trials if prior is None else prior * block.trials

@@ -8,7 +8,7 @@ from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
 from daskstats.design.layout import Layout
-from daskstats.kernels.irls import IRLSPassSpec, irls_pass
+from daskstats.kernels.irls import IRLSPartial, IRLSPassSpec, irls_pass
 from daskstats.linalg.gram import full_matrix, full_rhs
 
 __all__ = ["local_solve"]
@@ -19,7 +19,7 @@ def local_solve(
     layout: Layout,
     family: Family,
     v: np.ndarray,
-    rho,
+    rho: float | np.ndarray,
     n: float,
     start: np.ndarray,
     previous: tuple | None = None,
@@ -46,16 +46,18 @@ def local_solve(
     p = len(start)
     rho = np.broadcast_to(np.asarray(rho, dtype=float), (p,))
 
-    def evaluate(beta, gram):
+    def evaluate(beta: np.ndarray, gram: bool) -> tuple[IRLSPartial, float]:
         # the IRLS kernel on this block: D_i, and XᵀWX, XᵀWz (Fisher scoring) when asked
         totals = irls_pass(block, IRLSPassSpec(family, beta, 0.0, layout, loglike=False, gram=gram))
         return totals, totals.deviance / (2 * n)
 
-    def objective(smooth, beta, target, weights):
-        return smooth + np.sum(weights * (beta - target) ** 2) / 2
+    def objective(
+        smooth: float, beta: np.ndarray, target: np.ndarray, weights: np.ndarray
+    ) -> float:
+        return float(smooth + np.sum(weights * (beta - target) ** 2) / 2)
 
-    def acceptable(new, old):
-        return np.isfinite(new) and new <= old + 1e-15 * abs(old)
+    def acceptable(new: float, old: float) -> bool:
+        return bool(np.isfinite(new) and new <= old + 1e-15 * abs(old))
 
     beta = start.copy()
     totals, smooth = evaluate(beta, True)
@@ -70,8 +72,10 @@ def local_solve(
             totals, smooth = evaluate(beta, True)
     value = objective(smooth, beta, v, rho)
     for k in range(steps):
-        A = full_matrix(totals.gram, layout)  # coded terms' blocks assembled from level sums
-        gradient = (A @ beta - full_rhs(totals.gram, layout)) / n + rho * (beta - v)
+        gram = totals.gram
+        assert gram is not None  # evaluated with gram=True
+        A = full_matrix(gram, layout)  # coded terms' blocks assembled from level sums
+        gradient = (A @ beta - full_rhs(gram, layout)) / n + rho * (beta - v)
         delta = np.linalg.solve(A / n + np.diag(rho), gradient)
         if k == steps - 1:
             return beta - delta, (beta, value)

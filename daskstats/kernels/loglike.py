@@ -11,7 +11,7 @@ from statsmodels.genmod.families import Family
 from daskstats.design.block import Block
 from daskstats.design.layout import Layout
 from daskstats.families import likelihood, with_trials
-from daskstats.kernels.linear import block_linear_predictor
+from daskstats.kernels.linear import block_linear_predictor, likelihood_weights
 from daskstats.kernels.null import NullSpec, null_mean
 from daskstats.partials import Partial, summed
 
@@ -38,10 +38,8 @@ def loglike_pass(
     """Log-likelihoods at the final scale with statsmodels' ``loglike_obs`` (``llf_scale`` is
     the concentrated scale for the linear Gaussian model, ``scale`` the null model's)."""
     y = block.y
-    nrows = block.nrows
     family = with_trials(family, block.trials)
-    fw = np.ones(nrows) if block.freq_weights is None else block.freq_weights
-    vw = np.ones(nrows) if block.var_weights is None else block.var_weights
+    fw, vw = likelihood_weights(block)
     mu = family.fitted(block_linear_predictor(block, layout.split(params)))
     llf = likelihood.generic_row_sums(family, y, mu, fw, vw, llf_scale)
     llnull = None

@@ -16,7 +16,7 @@ from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
 from daskstats.families import likelihood, with_trials
-from daskstats.kernels.linear import row_weights
+from daskstats.kernels.linear import likelihood_weights, row_weights
 from daskstats.partials import Partial, keyed, summed
 
 __all__ = ["NullSpec", "NullSums", "null_mean", "null_sums", "null_pass"]
@@ -53,6 +53,8 @@ def null_mean(block: Block, null: NullSpec, family: Family) -> np.ndarray:
     nrows = block.nrows
     if null.mean is not None:
         return np.full(nrows, null.mean)
+    if null.intercept is None:
+        raise ValueError("a null model needs its mean or its intercept")
     eta0 = null.intercept + (0.0 if block.offset is None else block.offset)
     return family.fitted(np.broadcast_to(eta0, (nrows,)).astype(float))
 
@@ -60,7 +62,6 @@ def null_mean(block: Block, null: NullSpec, family: Family) -> np.ndarray:
 def null_sums(block: Block, null: NullSpec, family: Family, loglike: bool) -> NullSums:
     """The null model's sums on ``block`` (``family`` already holds the block's trials)."""
     y = block.y
-    nrows = block.nrows
     prior, iweights = row_weights(block)
     mu0 = null_mean(block, null, family)
     unit_deviance = family._resid_dev(y, mu0)
@@ -75,9 +76,7 @@ def null_sums(block: Block, null: NullSpec, family: Family, loglike: bool) -> Nu
         weighted_z = float(np.dot(w0, null.intercept + deriv * (y - mu0)))
     sums = None
     if loglike:
-        fw = np.ones(nrows) if block.freq_weights is None else block.freq_weights
-        vw = np.ones(nrows) if block.var_weights is None else block.var_weights
-        sums = likelihood.row_sums(family, y, mu0, fw, vw)
+        sums = likelihood.row_sums(family, y, mu0, *likelihood_weights(block))
     return NullSums(deviance, weight, weighted_z, sums)
 
 

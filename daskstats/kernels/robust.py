@@ -14,7 +14,7 @@ from daskstats.design.block import Block
 from daskstats.design.layout import Layout
 from daskstats.families import with_trials
 from daskstats.kernels.gram import GramAccumulator
-from daskstats.kernels.linear import block_linear_predictor, row_weights
+from daskstats.kernels.linear import block_linear_predictor, likelihood_weights, row_weights
 from daskstats.linalg.gram import GramSums
 from daskstats.partials import Partial, nested
 
@@ -49,7 +49,7 @@ def score_parts(
     mu = family.fitted(block_linear_predictor(block, layout.split(params)))
     _, iweights = row_weights(block)
     iw = np.ones(block.nrows) if iweights is None else iweights
-    fw = np.ones(block.nrows) if block.freq_weights is None else block.freq_weights
+    fw, _ = likelihood_weights(block)
     deriv = link.deriv(mu)
     variance = family.variance(mu)
     unit_score = (y - mu) / (deriv * variance)
@@ -87,6 +87,8 @@ def score_frame(
 ) -> pd.DataFrame:
     """Per-row scores (dense columns only: a cluster fit keeps every column dense) beside the
     rows' group columns, for a groupby sum."""
+    if block.groups is None:
+        raise ValueError("the block was built without its cluster groups")
     score, _, _ = score_parts(block, layout, family, params, scale)
     scores = block.X * score[:, None]
     frame = pd.DataFrame(scores, columns=score_columns(scores.shape[1]))

@@ -5,7 +5,7 @@ predictions, and the pieces of prediction intervals. Pure numpy (the lazy dask w
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.genmod.families import Family
+from statsmodels.genmod.families import Family, links
 
 from daskstats.design.block import Block
 from daskstats.design.layout import Layout
@@ -25,7 +25,9 @@ __all__ = [
 RESIDUALS = ("mu", "response", "pearson", "deviance", "working")
 
 
-def residuals(block: Block, layout: Layout, family: Family, params, what: str) -> np.ndarray:
+def residuals(
+    block: Block, layout: Layout, family: Family, params: np.ndarray, what: str
+) -> np.ndarray:
     """Fitted mean (``"mu"``) or a residual of every row of a fitted block, as statsmodels."""
     if what not in RESIDUALS:
         raise ValueError(f"what must be one of {RESIDUALS}, got {what!r}")
@@ -46,7 +48,9 @@ def residuals(block: Block, layout: Layout, family: Family, params, what: str) -
     return trials * trials * (y - mu) * family.link.deriv(mu)
 
 
-def predicted_values(eta, X, codes, layout: Layout, family: Family, which: str) -> np.ndarray:
+def predicted_values(
+    eta: np.ndarray, X: np.ndarray, codes: tuple, layout: Layout, family: Family, which: str
+) -> np.ndarray:
     """Linear predictor, mean, or the variance function at the mean (``var_unscaled``)."""
     if which == "linear":
         return eta
@@ -54,7 +58,9 @@ def predicted_values(eta, X, codes, layout: Layout, family: Family, which: str) 
     return mean if which == "mean" else family.variance(mean)
 
 
-def quadratic_form(X: np.ndarray, codes: tuple, layout: Layout, cov) -> np.ndarray:
+def quadratic_form(
+    X: np.ndarray, codes: tuple, layout: Layout, cov: np.ndarray | BlockCovariance
+) -> np.ndarray:
     """Row-wise ``x_i V x_iᵀ`` (``cov`` a dense array or a :class:`BlockCovariance`)."""
     if not layout.coded:
         cov = cov.to_dense() if isinstance(cov, BlockCovariance) else cov
@@ -74,14 +80,21 @@ def quadratic_form(X: np.ndarray, codes: tuple, layout: Layout, cov) -> np.ndarr
     return out
 
 
-def _is_identity_like(link) -> bool:
+def _is_identity_like(link: links.Link) -> bool:
     tmp = np.linspace(0, 1, 6)
     with np.errstate(all="ignore"):
         return bool(np.all(link.inverse(tmp) == tmp))
 
 
 def prediction_values(
-    eta, X, codes, layout: Layout, family: Family, cov, alpha: float, dist_args
+    eta: np.ndarray,
+    X: np.ndarray,
+    codes: tuple,
+    layout: Layout,
+    family: Family,
+    cov: np.ndarray | BlockCovariance,
+    alpha: float,
+    dist_args: tuple,
 ) -> dict[str, np.ndarray]:
     """statsmodels' ``summary_frame`` columns for rows with linear predictor ``eta``.
 

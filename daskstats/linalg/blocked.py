@@ -38,10 +38,13 @@ def _check_levels(a: np.ndarray, term: CodedTerm) -> None:
 
 def solve_normal_equations(gram: GramSums, layout: Layout, names: list[str]) -> np.ndarray:
     """``β`` solving ``XᵀWX β = XᵀWz`` (aliased columns are named when it is singular)."""
+    if gram.rhs is None:
+        raise ValueError("these sums hold no right-hand side (XᵀWz)")
     if not layout.coded:
         return solve_dense(symmetrize(gram.dense), gram.rhs, names)
     term = _single_coded(layout)
     a, M, rc = level_system(gram.levels[0], term)
+    assert rc is not None  # a right-hand side was accumulated with the dense one
     _check_levels(a, term)
     schur = symmetrize(gram.dense) - M.T @ (M / a[:, None])
     rhs = gram.rhs - M.T @ (rc / a)
@@ -52,7 +55,9 @@ def solve_normal_equations(gram: GramSums, layout: Layout, names: list[str]) -> 
     return beta
 
 
-def normalized_inverse(gram: GramSums, layout: Layout, dense_limit: int):
+def normalized_inverse(
+    gram: GramSums, layout: Layout, dense_limit: int
+) -> np.ndarray | BlockCovariance:
     """``(XᵀWX)⁻¹``: a dense array, or a :class:`BlockCovariance` beyond ``dense_limit``
     parameters."""
     if not layout.coded:

@@ -59,20 +59,6 @@ class GramSums(Partial):
     rhs: np.ndarray | None = summed(None)
     levels: tuple[LevelSums, ...] = nested_each()
 
-    def scaled(self, factor: float) -> GramSums:
-        """Every piece times ``factor``."""
-
-        def times(value):
-            return None if value is None else value * factor
-
-        return GramSums(
-            times(self.dense),
-            times(self.rhs),
-            tuple(
-                LevelSums(times(s.weight), times(s.rhs), times(s.cross)) for s in self.levels or ()
-            ),
-        )
-
 
 def level_system(
     sums: LevelSums, term: CodedTerm
@@ -103,6 +89,8 @@ def full_matrix(gram: GramSums, layout: Layout) -> np.ndarray:
 
 def full_rhs(gram: GramSums, layout: Layout) -> np.ndarray:
     """``XᵀWz`` as a full ``p`` vector."""
+    if gram.rhs is None:
+        raise ValueError("these sums hold no right-hand side (XᵀWz)")
     if not layout.coded:
         return gram.rhs
     out = np.empty(layout.n_params)

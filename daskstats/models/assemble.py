@@ -112,6 +112,8 @@ def assemble(
             name="log-likelihood",
         )
 
+    if null.sums is None:
+        raise ValueError("the null model was never evaluated")
     statistics = fit_statistics(
         model.family,
         summary,

@@ -5,7 +5,7 @@ checks, per-row results and prediction. A model subclass supplies only its confi
 Building a model (:meth:`Model._from_formula`):
 
 1. the inputs become one dask DataFrame with named extra columns
-   (:func:`~daskstats.design.prepare_inputs`);
+   (:func:`~daskstats.passes.prepare_inputs`);
 2. the formula is learned over every partition (:func:`~daskstats.formula.learn_spec`, reading
    through :class:`~daskstats.passes.DaskReader`);
 3. the layout decides which categorical terms are kept as level codes
@@ -31,12 +31,9 @@ from daskstats.design import (
     DataSummary,
     ExtraColumns,
     Layout,
-    attach_column,
     check_data,
     plan_layout,
-    prepare_inputs,
     stored_summary,
-    to_dask,
 )
 from daskstats.errors import DataError
 from daskstats.families import resolve_family
@@ -48,10 +45,13 @@ from daskstats.passes import (
     BlockSource,
     DaskReader,
     PassRunner,
+    attach_column,
     block_arrays,
     block_frames,
     build_source,
     new_data_values,
+    prepare_inputs,
+    to_dask,
 )
 from daskstats.thresholds import Thresholds
 
@@ -275,7 +275,8 @@ class Model:
         """
         if self._summary is None:
             runner = self._require_data()
-            summary = runner.run(stored_summary, name="checks", counted=not self.source.persisted)
+            persisted = self.source is not None and self.source.persisted
+            summary = runner.run(stored_summary, name="checks", counted=not persisted)
             check_data(summary, len(self.exog_names))
             self._check_data(summary)
             self._summary = summary

@@ -9,10 +9,13 @@ solver (:mod:`daskstats.models.penalized`), and returns
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import patsy
-from statsmodels.genmod.families import Binomial, links
+from statsmodels.genmod.families import Binomial, Family, links
 
+from daskstats.annotations import AlphaLike, ColumnLike, DataFrameLike, EvalEnv, GroupsLike
 from daskstats.design import DataSummary, ExtraColumns
 from daskstats.errors import DataError
 from daskstats.families import (
@@ -33,7 +36,7 @@ from daskstats.results.path import RegularizationPath
 __all__ = ["GLM"]
 
 
-def _is_penalized(alpha) -> bool:
+def _is_penalized(alpha: AlphaLike) -> bool:
     return isinstance(alpha, dict) or bool(np.any(np.asarray(alpha) != 0))
 
 
@@ -56,7 +59,8 @@ class GLM(Model):
     """
 
     # --- the GLM's own options and checks (hooks of Model) -------------------------------
-    def _configure(self, family=None) -> None:
+    def _configure(self, family: Family | None = None, **options: Any) -> None:
+        super()._configure(**options)
         self.family = resolve_family(family)
         warn_unsafe_link(self.family, stacklevel=6)
 
@@ -89,17 +93,17 @@ class GLM(Model):
     def from_formula(
         cls,
         formula: str,
-        data,
-        family=None,
+        data: DataFrameLike,
+        family: Family | None = None,
         *,
-        offset=None,
-        exposure=None,
-        freq_weights=None,
-        var_weights=None,
+        offset: ColumnLike | None = None,
+        exposure: ColumnLike | None = None,
+        freq_weights: ColumnLike | None = None,
+        var_weights: ColumnLike | None = None,
         missing: str = "drop",
-        groups=None,
+        groups: GroupsLike | None = None,
         persist: bool | None = None,
-        eval_env=0,
+        eval_env: EvalEnv = 0,
     ) -> GLM:
         """Specify a GLM from a patsy formula and a dask (or pandas) DataFrame.
 
@@ -152,8 +156,8 @@ class GLM(Model):
         use_t: bool | None = None,
         maxiter: int = 100,
         tol: float = 1e-8,
-        start_params=None,
-        alpha: float = 0.0,
+        start_params: np.ndarray | None = None,
+        alpha: AlphaLike = 0.0,
         L1_wt: float = 1.0,
         verbose: bool = False,
     ) -> GLMResults:
@@ -214,16 +218,16 @@ class GLM(Model):
     @cluster_errors_become_clear
     def fit_regularized(
         self,
-        alpha,
+        alpha: AlphaLike,
         L1_wt: float = 1.0,
         *,
         method: str = "auto",
         refit: bool = False,
         maxiter: int | None = None,
         tol: float = 1e-10,
-        start_params=None,
+        start_params: np.ndarray | None = None,
         penalize_intercept: bool = False,
-        rho: float | None = None,
+        rho: float | np.ndarray | None = None,
         verbose: bool = False,
     ) -> GLMResults:
         """Elastic-net fit with statsmodels' objective (see :mod:`daskstats.models.penalized`).
@@ -253,6 +257,8 @@ class GLM(Model):
             verbose=verbose,
         )
 
-    def fit_path(self, alphas, L1_wt: float = 1.0, **kwargs) -> RegularizationPath:
+    def fit_path(
+        self, alphas: np.ndarray | list, L1_wt: float = 1.0, **kwargs: Any
+    ) -> RegularizationPath:
         """Penalized fits along ``alphas`` (largest first) with warm starts."""
         return fit_path(self, alphas, L1_wt, **kwargs)

@@ -23,7 +23,7 @@ import pandas as pd
 from daskstats.errors import DataError
 from daskstats.families import curvature_constant
 from daskstats.kernels.gradient import gradient_pass
-from daskstats.linalg.gram import full_matrix, full_rhs
+from daskstats.linalg.gram import GramSums, full_matrix, full_rhs
 from daskstats.models.admm_fit import admm_rho, fit_admm, fit_admm_async
 from daskstats.models.assemble import assemble, collects_loglike, run_irls_pass, start_null
 from daskstats.models.irls_fit import fit_irls
@@ -63,7 +63,7 @@ def fit_regularized(
     tol: float = 1e-10,
     start_params=None,
     penalize_intercept: bool = False,
-    rho: float | None = None,
+    rho: float | np.ndarray | None = None,
     verbose: bool = False,
     max_async_updates: int = 20_000,
 ) -> GLMResults:
@@ -114,7 +114,7 @@ def fit_regularized(
     if chosen == "prox_newton":
         result = prox_newton(
             irls_totals,
-            lambda t: (full_matrix(t.gram, layout), full_rhs(t.gram, layout)),
+            lambda t: _system(t.gram, layout),
             penalty,
             n,
             p,
@@ -147,7 +147,9 @@ def fit_regularized(
             raise DataError(str(exc)) from None
     else:
         if rho is None:
-            rho = admm_rho(gradient(start, diag=True).diag, n, len(runner.blocks))
+            diag = gradient(start, diag=True).diag
+            assert diag is not None  # asked for
+            rho = admm_rho(diag, n, len(runner.blocks))
         if chosen == "admm":
             result = fit_admm(model, penalty, n, start, rho, maxiter or 5000, tol, callback)
         else:
@@ -193,6 +195,13 @@ def fit_regularized(
         penalty=penalty,
         notes=tuple(notes),
     )
+
+
+def _system(gram: GramSums | None, layout) -> tuple[np.ndarray, np.ndarray]:
+    """``XᵀWX`` and ``XᵀWz`` in full from an IRLS pass's sums."""
+    if gram is None:
+        raise ValueError("the pass holds no weighted least-squares system")
+    return full_matrix(gram, layout), full_rhs(gram, layout)
 
 
 def _final_pass(model, params: np.ndarray, null: NullModel):

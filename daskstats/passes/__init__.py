@@ -1,6 +1,7 @@
 """Passes: the only place where dask graphs over the data are built and computed — the blocks
 of a model (persisted or streamed), a kernel run over every block and combined, lazy per-row
-results, cluster sums, asynchronous loops, and the reads that learning a formula needs."""
+results, cluster sums, asynchronous loops, the reads that learning a formula needs, and the
+caller's inputs as one dask DataFrame."""
 
 from daskstats.passes.asynchronous import run_async
 from daskstats.passes.cluster import ClusterMeat, cluster_meats
@@ -11,6 +12,7 @@ from daskstats.passes.errors import (
     dashboard_link,
 )
 from daskstats.passes.frames import DaskReader
+from daskstats.passes.inputs import attach_column, prepare_inputs, to_dask
 from daskstats.passes.rows import block_arrays, block_frames, new_data_values
 from daskstats.passes.runner import PassRunner, kernel_tasks, tree_combine
 from daskstats.passes.source import BlockSource, build_source, memory_available
@@ -21,6 +23,7 @@ __all__ = [
     "DaskReader",
     "PassRunner",
     "active_client",
+    "attach_column",
     "block_arrays",
     "block_frames",
     "build_source",
@@ -31,6 +34,8 @@ __all__ = [
     "kernel_tasks",
     "memory_available",
     "new_data_values",
+    "prepare_inputs",
     "run_async",
+    "to_dask",
     "tree_combine",
 ]

@@ -17,6 +17,7 @@ import pandas as pd
 from dask.delayed import delayed
 
 from daskstats.design.block import Block
+from daskstats.design.build import combined_offset
 from daskstats.design.layout import Layout
 from daskstats.design.matrices import layout_matrices
 from daskstats.families import with_trials
@@ -71,12 +72,11 @@ def _partition_values(
     _, X, kept, codes = layout_matrices(
         spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
     )
-    offset = None
-    if offset_col is not None:
-        offset = frame[offset_col].to_numpy(dtype=float)[kept]
-    if exposure_col is not None:
-        log_exposure = np.log(frame[exposure_col].to_numpy(dtype=float)[kept])
-        offset = log_exposure if offset is None else offset + log_exposure
+
+    def column(name):
+        return None if name is None else frame[name].to_numpy(dtype=float)[kept]
+
+    offset = combined_offset(column(offset_col), column(exposure_col))
     eta = linear_predictor(X, codes, layout.split(params), offset)
     values = values_fn(eta, X, codes, layout, *args)
     return _wrap(values, meta, frame.index, kept, len(frame))

@@ -31,9 +31,20 @@ class FittedModel(Protocol):
     file); ``predict_values``/``prediction`` with new data work without it.
     """
 
-    formula: str | None
-    exog_names: list[str]
-    endog_name: str
+    @property
+    def formula(self) -> str | None:
+        """The formula, when the model was built from one."""
+        ...
+
+    @property
+    def exog_names(self) -> list[str]:
+        """Names of the parameters."""
+        ...
+
+    @property
+    def endog_name(self) -> str:
+        """Name of the response."""
+        ...
 
     @property
     def term_info(self) -> Any:

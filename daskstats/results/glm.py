@@ -8,20 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Protocol
 
-import dask.array as da
 import numpy as np
+from statsmodels.genmod.families import Family
 
 from daskstats.errors import DataError
 from daskstats.families import likelihood
 from daskstats.inference.statistics import FitStatistics
-from daskstats.results.base import LikelihoodResults
+from daskstats.results.base import FittedModel, LikelihoodResults
 from daskstats.results.persist import save_results
 from daskstats.results.plots import plot_binned_residuals, plot_coefficients, plot_convergence
 from daskstats.results.summary import glm_summary
 from daskstats.solvers.penalties import ElasticNet
 
-__all__ = ["GLMResults"]
+if TYPE_CHECKING:
+    import dask.array as da
+
+__all__ = ["GLMResults", "GLMModel"]
+
+
+class GLMModel(FittedModel, Protocol):
+    """What GLM results use of their model: :class:`FittedModel` and its family."""
+
+    @property
+    def family(self) -> Family:
+        """The statsmodels family (with its link)."""
+        ...
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -44,6 +57,7 @@ class GLMResults(LikelihoodResults):
     tests and fit information.
     """
 
+    model: GLMModel
     statistics: FitStatistics
     penalty: ElasticNet | None = None
 

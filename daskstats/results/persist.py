@@ -33,7 +33,7 @@ READABLE_VERSIONS = (1, 2)
 def family_to_json(family) -> dict:
     """A statsmodels family and its link as plain data."""
     link = family.link
-    out = {"family": type(family).__name__, "link": type(link).__name__}
+    out: dict[str, object] = {"family": type(family).__name__, "link": type(link).__name__}
     if hasattr(link, "power"):
         out["link_power"] = float(link.power)
     if isinstance(link, sm_families.links.NegativeBinomial):

@@ -35,7 +35,9 @@ __all__ = ["ConsensusADMM", "admm"]
 class ConsensusADMM:
     """State of consensus ADMM (client side, small arrays only)."""
 
-    def __init__(self, penalty: ElasticNet, n_parts: int, start: np.ndarray, rho):
+    def __init__(
+        self, penalty: ElasticNet, n_parts: int, start: np.ndarray, rho: float | np.ndarray
+    ):
         self.penalty = penalty
         self.n_parts = n_parts
         self.z = start.copy()
@@ -50,7 +52,9 @@ class ConsensusADMM:
         #: per partition: what its next local solve needs to verify its last step
         self.previous: list = [None] * n_parts
 
-    def record_local(self, i: int, result, target: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    def record_local(
+        self, i: int, result: tuple, target: np.ndarray, rho: np.ndarray
+    ) -> np.ndarray:
         """Keep partition ``i``'s check from a :func:`~daskstats.kernels.local_solve` result;
         return its ``β``."""
         beta, (origin, value) = result
@@ -112,7 +116,7 @@ def admm(
     penalty: ElasticNet,
     start: np.ndarray,
     *,
-    rho: float = 1.0,
+    rho: float | np.ndarray = 1.0,
     maxiter: int = 2000,
     tol: float = 1e-9,
     callback: Callable[[dict], None] | None = None,
@@ -135,10 +139,10 @@ def admm(
     size = np.sqrt(n_parts * len(start))
     for n_iter in range(1, maxiter + 1):
         targets = [state.local_target(i) for i in range(n_parts)]
-        rho = state.rho.copy()
-        results = local_all(targets, rho, list(state.betas), list(state.previous))
+        rho_now = state.rho.copy()
+        results = local_all(targets, rho_now, list(state.betas), list(state.previous))
         betas = np.asarray(
-            [state.record_local(i, r, targets[i], rho) for i, r in enumerate(results)]
+            [state.record_local(i, r, targets[i], rho_now) for i, r in enumerate(results)]
         )
         primal, dual = state.update_all(betas)
         history.record(

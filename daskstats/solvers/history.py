@@ -23,7 +23,12 @@ class History(list):
         self._clock = time.perf_counter()
 
     def record(
-        self, iteration: int, value: float, previous: float = np.nan, step: float = np.nan, **extra
+        self,
+        iteration: int,
+        value: float,
+        previous: float = np.nan,
+        step: float = np.nan,
+        **extra: object,
     ) -> dict:
         now = time.perf_counter()
         if np.isfinite(previous):

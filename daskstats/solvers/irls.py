@@ -83,17 +83,17 @@ def irls(
     """
     history = History(callback)
 
-    def record(iteration, totals, previous_dev, step):
+    def record(iteration: int, totals: IRLSPartial, previous_dev: float, step: float) -> None:
         history.record(iteration, totals.deviance, previous_dev, step)
 
-    def update_null(totals):
+    def update_null(totals: IRLSPartial) -> None:
         if null is not None:
             null.update(totals.null, tol)
 
-    def pending_null():
+    def pending_null() -> NullSpec | None:
         return None if null is None else null.pending
 
-    def near_convergence():
+    def near_convergence() -> bool:
         # ask for the log-likelihood sums when the pass is likely the last one (the previous
         # change was already small); otherwise the caller makes one more pass for them
         return len(history) >= 2 and history[-1]["rel_change"] < LOGLIKE_WHEN_CHANGE_BELOW

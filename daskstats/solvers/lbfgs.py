@@ -9,6 +9,7 @@ import numpy as np
 from scipy import optimize
 
 from daskstats.errors import ConvergenceWarning
+from daskstats.kernels.gradient import GradientPartial
 from daskstats.solvers.history import History
 from daskstats.solvers.penalties import ElasticNet
 from daskstats.solvers.result import SolverResult
@@ -17,7 +18,7 @@ __all__ = ["lbfgs"]
 
 
 def lbfgs(
-    evaluate: Callable[[np.ndarray], dict],
+    evaluate: Callable[[np.ndarray], GradientPartial],
     penalty: ElasticNet,
     n: float,
     start: np.ndarray,
@@ -32,7 +33,7 @@ def lbfgs(
     history = History(callback)
     last: dict = {}
 
-    def fun(beta):
+    def fun(beta: np.ndarray) -> tuple[float, np.ndarray]:
         totals = evaluate(beta)
         last.update(totals=totals, beta=beta.copy())
         value = totals.deviance / (2 * n) + penalty.value(beta)

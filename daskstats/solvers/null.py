@@ -63,5 +63,6 @@ class NullModel:
             self.deviance, self.converged = dev0, True
             return True
         self.deviance = dev0
+        assert sums.weighted_z is not None and sums.weight is not None  # with an intercept
         self.intercept = sums.weighted_z / sums.weight
         return False

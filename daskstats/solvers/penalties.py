@@ -27,7 +27,9 @@ import numpy as np
 __all__ = ["ElasticNet", "penalty_weights"]
 
 
-def penalty_weights(alpha, names: list[str], penalize_intercept: bool = False) -> np.ndarray:
+def penalty_weights(
+    alpha: float | np.ndarray | dict, names: list[str], penalize_intercept: bool = False
+) -> np.ndarray:
     """Per-coefficient ``α`` from a scalar, a vector or a ``{term or column: α}`` dict.
 
     A scalar leaves the intercept unpenalized (unless ``penalize_intercept``); a dict names
@@ -89,7 +91,7 @@ class ElasticNet:
     def value(self, beta: np.ndarray) -> float:
         return float(np.sum(self.l2 * beta**2) / 2 + np.sum(self.l1 * np.abs(beta)))
 
-    def prox(self, v: np.ndarray, step) -> np.ndarray:
+    def prox(self, v: np.ndarray, step: float | np.ndarray) -> np.ndarray:
         """``argmin_b P(b) + ‖b − v‖² / (2 step)`` (``step`` scalar or per coordinate)."""
         shrunk = np.sign(v) * np.maximum(np.abs(v) - step * self.l1, 0.0)
         return shrunk / (1.0 + step * self.l2)

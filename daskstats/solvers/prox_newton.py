@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from daskstats.errors import ConvergenceWarning
+from daskstats.kernels.irls import IRLSPartial
 from daskstats.solvers.history import History
 from daskstats.solvers.irls import LOGLIKE_WHEN_CHANGE_BELOW
 from daskstats.solvers.penalties import ElasticNet
@@ -68,8 +69,8 @@ def coordinate_descent(
 
 
 def prox_newton(
-    evaluate: Callable[[np.ndarray | None], dict],
-    gram_rhs: Callable[[dict], tuple[np.ndarray, np.ndarray]],
+    evaluate: Callable[..., IRLSPartial],
+    gram_rhs: Callable[[IRLSPartial], tuple[np.ndarray, np.ndarray]],
     penalty: ElasticNet,
     n: float,
     n_params: int,
@@ -97,10 +98,10 @@ def prox_newton(
     """
     history = History(callback)
 
-    def objective(totals, beta):
+    def objective(totals: IRLSPartial, beta: np.ndarray) -> float:
         return totals.deviance / (2 * n) + penalty.value(beta)
 
-    def record(iteration, value, previous, step):
+    def record(iteration: int, value: float, previous: float, step: float) -> None:
         history.record(iteration, value, previous, step, objective=value)
 
     beta = None if start_params is None else np.asarray(start_params, dtype=float)

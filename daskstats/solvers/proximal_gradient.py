@@ -24,6 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from daskstats.errors import ConvergenceWarning
+from daskstats.kernels.gradient import GradientPartial
 from daskstats.solvers.history import History
 from daskstats.solvers.penalties import ElasticNet
 from daskstats.solvers.result import SolverResult
@@ -47,7 +48,17 @@ def _warn_not_converged(maxiter: int, stacklevel: int) -> None:
     )
 
 
-def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> SolverResult:
+def _fixed_step(
+    evaluate: Callable[[np.ndarray], GradientPartial],
+    penalty: ElasticNet,
+    n: float,
+    x: np.ndarray,
+    at_x: GradientPartial,
+    bound: np.ndarray,
+    maxiter: int,
+    tol: float,
+    history: History,
+) -> SolverResult:
     """FISTA with the step ``1 / (L diag(B))`` that majorizes the smooth part everywhere."""
     d = np.diag(bound).copy()
     d = np.maximum(d, 1e-12 * max(1.0, float(np.max(d, initial=0.0))))
@@ -85,7 +96,7 @@ def _fixed_step(evaluate, penalty, n, x, at_x, bound, maxiter, tol, history) -> 
 
 
 def proximal_gradient(
-    evaluate: Callable[[np.ndarray], dict],
+    evaluate: Callable[[np.ndarray], GradientPartial],
     penalty: ElasticNet,
     n: float,
     start: np.ndarray,
@@ -93,7 +104,7 @@ def proximal_gradient(
     maxiter: int = 2000,
     tol: float = 1e-10,
     callback: Callable[[dict], None] | None = None,
-    first: dict | None = None,
+    first: GradientPartial | None = None,
     curvature_bound: np.ndarray | None = None,
 ) -> SolverResult:
     """Fit by FISTA.
@@ -117,7 +128,7 @@ def proximal_gradient(
     """
     history = History(callback)
 
-    def value_of(totals, beta):
+    def value_of(totals: GradientPartial, beta: np.ndarray) -> float:
         return totals.deviance / (2 * n) + penalty.value(beta)
 
     x = np.asarray(start, dtype=float)
@@ -137,6 +148,8 @@ def proximal_gradient(
         return _fixed_step(
             evaluate, penalty, n, x, at_x, curvature_bound / n, maxiter, tol, history
         )
+    if at_x.diag is None:
+        raise ValueError("the first evaluation must hold the Fisher diagonal (diag=True)")
     metric = np.maximum(at_x.diag / n, 1e-12 * max(1.0, np.max(at_x.diag / n)))
     scale_l = 1.0
     y, at_y, t = x, at_x, 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class SolverResult:
     params: np.ndarray
     converged: bool
     n_iter: int
-    totals: object = None
-    bread: object = None
+    totals: Any = None
+    bread: Any = None
     history: list = field(default_factory=list)
-    null: object = None
+    null: Any = None

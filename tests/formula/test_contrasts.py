@@ -105,3 +105,10 @@ def test_twenty_thousand_levels_without_a_dense_contrast():
     observed = frame.groupby("g")["y"].mean().to_numpy()
     fitted = np.exp(res.params["Intercept"] + np.r_[0.0, res.params.iloc[1:].to_numpy()])
     np.testing.assert_allclose(fitted, observed, rtol=1e-6)
+    # standard errors, closed form: the inverse Fisher information of the per-level means is
+    # diag(1 / S_g) with S_g the level's response total, so Var(intercept) = 1/S_0 and
+    # Var(beta_g) = 1/S_g + 1/S_0 (reference level 0)
+    totals = frame.groupby("g")["y"].sum().to_numpy()
+    expected = np.sqrt(np.r_[1 / totals[0], 1 / totals[1:] + 1 / totals[0]])
+    np.testing.assert_allclose(res.bse.to_numpy(), expected, rtol=1e-6)
+    assert np.all(np.isfinite(res.conf_int().to_numpy()))

@@ -60,9 +60,7 @@ def test_irls_pass_matches_direct_formulas(family, draw):
 def test_summed_partials_do_not_depend_on_the_split(cuts):
     family = F.Poisson()
     y = rng.poisson(np.exp(X @ BETA + OFF)).astype(float)
-    spec = kernels.IRLSPassSpec(
-        family, BETA, float(y.mean()), DENSE, null=NullSpec(intercept=0.1)
-    )
+    spec = kernels.IRLSPassSpec(family, BETA, float(y.mean()), DENSE, null=NullSpec(intercept=0.1))
     whole = kernels.irls_pass(_block(y), spec)
     bounds = [0, *cuts]
     total = combine_all(
