@@ -24,6 +24,8 @@ ROOT = HERE.parent
 
 CHILD = """
 import json, sys, time
+# an editable install's import hook would win over PYTHONPATH: drop it in this process
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in repr(f)]
 sys.path.insert(0, {bench!r})
 import dask
 from run import make_case, to_dask, fit_daskstats
@@ -48,7 +50,12 @@ def run_once(tree: Path, case: str, args) -> dict:
     )
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tree,  # "python -c" puts the working directory first on sys.path
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = json.loads(done.stdout.strip().splitlines()[-1])
     if not out["source"].startswith(str(tree)):

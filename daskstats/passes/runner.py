@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from daskstats.partials import Partial, combine_all
 from daskstats.passes.errors import active_client, cluster_errors
 
-__all__ = ["PassRunner", "tree_combine", "kernel_tasks"]
+__all__ = ["PassRunner", "Opaque", "tree_combine", "kernel_tasks"]
 
 
 def fused(fuse: bool):
@@ -33,7 +33,7 @@ def _combine_many(*parts: Partial) -> Partial:
     return combine_all(parts)
 
 
-class _Opaque:
+class Opaque:
     """Kernel arguments kept out of dask's traversal of task arguments (they hold no dask
     collections; walking a layout or family object on every pass cost ~12 ms per pass)."""
 
@@ -43,13 +43,13 @@ class _Opaque:
         self.args = args
 
 
-def _call(kernel: Callable, block, packed: _Opaque):
+def _call(kernel: Callable, block, packed: Opaque):
     return kernel(block, *packed.args)
 
 
 def kernel_tasks(kernel: Callable, blocks: Sequence, args: tuple) -> list[Delayed]:
     """One task ``kernel(block, *args)`` per block, named after the kernel."""
-    packed = _Opaque(args)
+    packed = Opaque(args)
     prefix = f"{kernel.__name__}-{uuid.uuid4().hex}"
     return [
         delayed(_call, pure=False)(kernel, block, packed, dask_key_name=f"{prefix}-{i}")

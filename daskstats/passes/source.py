@@ -10,6 +10,7 @@ source's partitions are single root tasks (e.g. one parquet read each).
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 
 import dask
@@ -18,6 +19,7 @@ from dask.delayed import delayed
 
 from daskstats.design.build import BlockBuilder
 from daskstats.passes.errors import active_client
+from daskstats.passes.runner import Opaque
 
 __all__ = ["BlockSource", "build_source", "memory_available"]
 
@@ -64,13 +66,25 @@ def _decide_persist(frame: dd.DataFrame, n_columns: int, fraction: float) -> boo
     return size <= fraction * memory_available()
 
 
+def _build(frame, packed: Opaque):
+    (builder,) = packed.args
+    return builder(frame)
+
+
 def build_source(
     data: dd.DataFrame, builder: BlockBuilder, *, persist: bool | None, persist_fraction: float
 ) -> BlockSource:
     """The blocks of ``data`` (persisted when they fit in memory, or when asked)."""
     frame = data[builder.columns]
     parts = frame.to_delayed()
-    blocks = [delayed(builder)(part) for part in parts]
+    # named keys and an opaque argument: dask neither tokenizes the builder (by its repr: the
+    # spec's patsy objects and prototype rows, ~0.1 s) nor walks it looking for collections
+    packed = Opaque((builder,))
+    prefix = f"block-{uuid.uuid4().hex}"
+    blocks = [
+        delayed(_build, pure=False)(part, packed, dask_key_name=f"{prefix}-{i}")
+        for i, part in enumerate(parts)
+    ]
     if persist is None:
         persist = _decide_persist(frame, builder.layout.n_dense + 1, persist_fraction)
     if persist:
