@@ -24,7 +24,7 @@ from daskstats.design import ExtraColumns, plan_layout
 from daskstats.errors import DataError
 from daskstats.formula import rebuild_spec
 from daskstats.inference.statistics import FitStatistics
-from daskstats.linalg.blocked import BlockCovariance
+from daskstats.linalg.blocked import BlockCovariance, UnavailableCovariance
 from daskstats.models.glm import GLM
 from daskstats.results.glm import GLMResults
 from daskstats.results.persist import read_results, save_results
@@ -136,8 +136,18 @@ def load(path, namespace: dict | None = None) -> GLMResults:
         def covariance(key):
             if key in arrays:
                 return arrays[key]
+            if f"{key}_unavailable" in arrays:
+                return UnavailableCovariance(
+                    layout.n_params, model.thresholds.dense_covariance_limit
+                )
+            if f"{key}_rest" in arrays:
+                rest, eliminated = arrays[f"{key}_rest"], arrays[f"{key}_eliminated"]
+            else:  # format version 1: one coded term, the rest are the dense columns
+                rest, eliminated = layout.dense, layout.coded[0].columns
             return BlockCovariance(
-                layout,
+                layout.n_params,
+                rest,
+                eliminated,
                 arrays[f"{key}_schur_inverse"],
                 arrays[f"{key}_a"],
                 arrays[f"{key}_m_scaled"],

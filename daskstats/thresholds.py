@@ -35,7 +35,10 @@ class Thresholds:
         parameters; beyond it they are kept in blocks (``bse`` works at any size).
     max_dense_columns : int
         A design with more dense columns than this is refused before any pass (each pass would
-        sum a ``p × p`` matrix per partition).
+        sum a ``p × p`` matrix per partition); so is an unpenalized fit whose dense system (the
+        parameters left after eliminating the widest coded term) is larger.
+    max_pair_cells : int
+        The coded terms' cross blocks (``Σ L_s · L_t`` cells) summed per partition in a pass.
     lazy_contrast_min_levels : int
         Treatment coding of a factor with more levels than this stores one integer per level
         instead of patsy's dense ``L × (L − 1)`` contrast matrix.
@@ -53,6 +56,7 @@ class Thresholds:
     codes_min_levels: int = 32
     dense_covariance_limit: int = 5000
     max_dense_columns: int = 5000
+    max_pair_cells: int = 50_000_000
     lazy_contrast_min_levels: int = 256
     penalized_max_params: int = 2000
     persist_fraction: float = 0.5

@@ -31,8 +31,11 @@ class Block:
     y : ndarray of shape (n,)
         Response (proportions for a two-column binomial response).
     codes : tuple of ndarray
-        Per coded categorical term (:class:`~daskstats.design.layout.Layout`), each row's
-        level index (int32).
+        Per coded term (:class:`~daskstats.design.layout.Layout`), each row's combined level
+        (int16/int32).
+    values : tuple of ndarray or None
+        Per coded term, each row's value in its column (the product of the term's numeric
+        factors), or None when the term has no numeric factor (the value is 1).
     offset : ndarray of shape (n,) or None
         Offset plus log(exposure).
     freq_weights, var_weights : ndarray of shape (n,) or None
@@ -48,6 +51,7 @@ class Block:
     X: np.ndarray
     y: np.ndarray
     codes: tuple[np.ndarray, ...] = ()
+    values: tuple[np.ndarray | None, ...] = ()
     offset: np.ndarray | None = None
     freq_weights: np.ndarray | None = None
     var_weights: np.ndarray | None = None
@@ -172,7 +176,8 @@ def summarize(block: Block, *, exposure: np.ndarray | None = None, dropped: int 
         sum_y=float(y.sum()),
         sum_iw=float(iw.sum()),
         sum_iwy=float(np.dot(iw, y)),
-        nonfinite_X=int(nrows and np.count_nonzero(~np.isfinite(block.X))),
+        nonfinite_X=int(nrows and np.count_nonzero(~np.isfinite(block.X)))
+        + sum(int(np.count_nonzero(~np.isfinite(v))) for v in block.values if v is not None),
         nonfinite_y=int(np.count_nonzero(~np.isfinite(y))),
         dropped=dropped,
         lengths=(nrows,),

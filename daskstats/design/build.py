@@ -89,9 +89,10 @@ class BlockBuilder:
         positions = rows_to_keep(bad, self.missing, _MISSING_EXTRAS)
         if positions is not None:
             frame = frame.iloc[positions]
-        y, X, kept, codes = layout_matrices(
+        matrices = layout_matrices(
             self.spec, self.layout, frame[list(self.spec.variables)], missing=self.missing
         )
+        y, kept = matrices.y, matrices.kept
         assert y is not None  # built with the response
         local = kept
         if positions is not None:
@@ -115,9 +116,10 @@ class BlockBuilder:
         if extras.groups:
             groups = frame.iloc[local][list(extras.groups)].reset_index(drop=True)
         block = Block(
-            X=X,
+            X=matrices.X,
             y=response,
-            codes=codes,
+            codes=matrices.codes,
+            values=matrices.values,
             offset=offset,
             freq_weights=kept_values.get("freq_weights"),
             var_weights=kept_values.get("var_weights"),

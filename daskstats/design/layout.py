@@ -1,12 +1,14 @@
 """Where the columns of the design live: dense columns, and categorical terms kept as integer
 level codes instead of indicator columns. Plain, picklable data (numpy arrays, names, levels).
 
-For a categorical term with many levels (fixed effects, a 200-level region), indicator columns
-would make every pass cost O(n·L²) and the design O(n·L) memory. Kept as codes, its blocks of
-``XᵀWX`` are a ``bincount`` (level × level, diagonal) and level sums of the dense columns
-(level × dense), see :mod:`daskstats.kernels.gram`; the system is solved by eliminating the
-diagonal block (:mod:`daskstats.linalg.blocked`). Term names, column order and results are
-those of patsy/statsmodels with indicator columns.
+A *coded term* is a part of a formula term (patsy's subterm) in which every row has at most one
+non-zero column: its categorical factors' levels select the column — the combination of levels
+for an interaction ``C(a):C(b)`` — and the value in it is 1, or the product of its numeric
+factors (``C(a):x``). Kept as codes, a pass costs O(n) per coded term instead of O(n·L) per
+indicator column: the term's block of ``XᵀWX`` is diagonal (a ``bincount``), its cross blocks
+are level sums (:mod:`daskstats.kernels.gram`), and the system is solved by eliminating the
+largest diagonal block (:mod:`daskstats.linalg.blocked`). Term names, column order and results
+are those of patsy/statsmodels with indicator columns.
 """
 
 from __future__ import annotations
@@ -21,39 +23,65 @@ __all__ = ["CodedTerm", "Layout", "Coefficients"]
 
 @dataclass(frozen=True, eq=False)
 class CodedTerm:
-    """A categorical term whose contrast selects one column per level.
+    """A (sub)term whose rows each have at most one non-zero column.
 
     Attributes
     ----------
     name : str
-        The term's name (``C(g)``).
-    factor_code : str
-        Its patsy factor's code (how its level codes are evaluated).
+        The formula term's name (``C(g)``, ``C(a):C(b)``, ``C(a):x``).
+    factor_codes : tuple of str
+        Its categorical factors' codes, in patsy's order.
+    sizes : tuple of int
+        Their numbers of levels.
+    factor_levels : tuple of tuple
+        Their learned levels, in patsy's order.
+    value_codes : tuple of str
+        Its numeric factors (one column each); a row's value is their product (1 when none).
     columns : ndarray of int, shape (k,)
         Positions of its k columns in the full parameter vector.
     level_column : ndarray of int, shape (L,)
-        Column (0..k-1) of each level, -1 for the reference level.
-    levels : tuple
-        The learned levels, in patsy's order.
+        For every combined level (the first factor varies fastest, as patsy's columns), its
+        column (0..k-1), or -1 when the combination has none (a reference level).
     """
 
     name: str
-    factor_code: str
+    factor_codes: tuple[str, ...]
+    sizes: tuple[int, ...]
+    factor_levels: tuple[tuple, ...]
+    value_codes: tuple[str, ...]
     columns: np.ndarray
     level_column: np.ndarray
-    levels: tuple
 
     @property
     def n_levels(self) -> int:
-        return len(self.levels)
+        """Combined levels ``L`` (the product of the factors' levels)."""
+        return len(self.level_column)
+
+    @property
+    def has_values(self) -> bool:
+        return bool(self.value_codes)
 
     @property
     def has_column(self) -> np.ndarray:
-        """Levels that have a column (all but the reference level), shape (L,) bool."""
+        """Levels that have a column, shape (L,) bool."""
         return self.level_column >= 0
 
+    @property
+    def code_dtype(self) -> type:
+        """The smallest integer type of its codes (memory: one integer per row)."""
+        return np.int16 if self.n_levels <= np.iinfo(np.int16).max else np.int32
+
+    def combine_codes(self, codes: list[np.ndarray]) -> np.ndarray:
+        """Combined level of every row from its factors' level codes."""
+        combined = np.zeros(len(codes[0]), dtype=np.int64)
+        stride = 1
+        for factor_codes, size in zip(codes, self.sizes):
+            combined += stride * np.asarray(factor_codes, dtype=np.int64)
+            stride *= size
+        return combined.astype(self.code_dtype)
+
     def level_values(self, params: np.ndarray) -> np.ndarray:
-        """Coefficient of each level (0 for the reference level), shape (L,)."""
+        """Coefficient of each combined level (0 where it has no column), shape (L,)."""
         values = np.zeros(self.n_levels)
         has = self.has_column
         values[has] = params[self.columns[self.level_column[has]]]
@@ -74,7 +102,7 @@ class Coefficients:
     dense : ndarray of shape (p_dense,)
         Coefficients of the dense columns.
     levels : tuple of ndarray
-        Per coded term, the coefficient of each level (0 for its reference level).
+        Per coded term, the coefficient of each combined level (0 where it has no column).
     """
 
     dense: np.ndarray
@@ -83,7 +111,7 @@ class Coefficients:
 
 @dataclass(frozen=True, eq=False)
 class Layout:
-    """Dense columns plus the categorical terms kept as level codes.
+    """Dense columns plus the terms kept as level codes.
 
     Attributes
     ----------
@@ -113,6 +141,19 @@ class Layout:
     def n_dense(self) -> int:
         return len(self.dense)
 
+    @property
+    def eliminated(self) -> int | None:
+        """The coded term whose diagonal block the solve eliminates (the widest), or None."""
+        if not self.coded:
+            return None
+        return int(np.argmax([len(t.columns) for t in self.coded]))
+
+    @property
+    def n_rest(self) -> int:
+        """Parameters of the dense system left after eliminating the widest coded term."""
+        e = self.eliminated
+        return self.n_params - (0 if e is None else len(self.coded[e].columns))
+
     def split(self, params: np.ndarray) -> Coefficients:
         """``params`` (length ``n_params``) as dense coefficients and per-level values."""
         params = np.asarray(params, dtype=float)
@@ -122,7 +163,7 @@ class Layout:
 
     def scatter(self, dense_values: np.ndarray, level_values: tuple = ()) -> np.ndarray:
         """A length-``n_params`` vector in parameter order from per-dense-column values and,
-        per coded term, per-level values (the reference level's value is dropped)."""
+        per coded term, per-level values (levels without a column are dropped)."""
         out = np.zeros(self.n_params)
         out[self.dense] = dense_values
         for term, values in zip(self.coded, level_values):

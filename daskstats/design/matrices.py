@@ -1,15 +1,47 @@
-"""Response, dense design columns and level codes of one pandas frame under a
+"""Response, dense design columns, level codes and values of one pandas frame under a
 :class:`~daskstats.design.layout.Layout`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from daskstats.design.layout import Layout
-from daskstats.formula import ModelSpec, build_matrices, level_codes, patsy_frame, rows_to_keep
+from daskstats.formula import (
+    ModelSpec,
+    build_matrices,
+    level_codes,
+    numeric_values,
+    patsy_frame,
+    rows_to_keep,
+)
 
-__all__ = ["layout_matrices"]
+__all__ = ["LayoutMatrices", "layout_matrices"]
+
+
+@dataclass(frozen=True)
+class LayoutMatrices:
+    """The matrices of one partition.
+
+    Attributes
+    ----------
+    y : ndarray of shape (n_kept, k_y) or None
+    X : ndarray of shape (n_kept, p_dense)
+    kept : ndarray of int
+        Positions of the kept rows in the frame.
+    codes : tuple of ndarray
+        Per coded term, the combined level of each kept row (int16/int32).
+    values : tuple of ndarray or None
+        Per coded term, the value of each kept row (None: the term has no numeric factor).
+    """
+
+    y: np.ndarray | None
+    X: np.ndarray
+    kept: np.ndarray
+    codes: tuple[np.ndarray, ...] = ()
+    values: tuple[np.ndarray | None, ...] = ()
 
 
 def layout_matrices(
@@ -19,26 +51,25 @@ def layout_matrices(
     *,
     missing: str,
     with_response: bool = True,
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """The matrices of one partition.
-
-    Returns
-    -------
-    y : ndarray of shape (n_kept, k_y) or None
-    X : ndarray of shape (n_kept, p_dense)
-    kept : ndarray of int
-        Positions of the kept rows in ``frame``.
-    codes : tuple of ndarray of int32
-        Per coded term, the level index (0..L-1, patsy's level order) of each kept row.
-    """
+) -> LayoutMatrices:
+    """The matrices of one partition (rows with a missing value in a used column dropped, or a
+    :class:`~daskstats.errors.DataError` with ``missing="raise"``)."""
     if not layout.coded:
         y, X, kept = build_matrices(spec, frame, missing=missing, with_response=with_response)
-        return y, X, kept, ()
+        return LayoutMatrices(y, X, kept)
     local = patsy_frame(frame.reset_index(drop=True))
-    evaluated = [level_codes(spec, t.factor_code, local, missing) for t in layout.coded]
     is_na = np.zeros(len(local), dtype=bool)
-    for _, na in evaluated:
-        is_na |= na
+    factor_codes: dict[str, np.ndarray] = {}
+    factor_values: dict[str, np.ndarray] = {}
+    for term in layout.coded:
+        for code in term.factor_codes:
+            if code not in factor_codes:
+                factor_codes[code], na = level_codes(spec, code, local, missing)
+                is_na |= na
+        for code in term.value_codes:
+            if code not in factor_values:
+                factor_values[code], na = numeric_values(spec, code, local, missing)
+                is_na |= na
     positions = rows_to_keep(is_na, missing)
     if positions is not None:
         local = local.iloc[positions]
@@ -53,4 +84,12 @@ def layout_matrices(
     else:
         y, kept, X = None, np.arange(len(local)), np.empty((len(local), 0))
     rows = kept if positions is None else positions[kept]
-    return y, X, rows, tuple(codes[rows].astype(np.int32) for codes, _ in evaluated)
+    codes, values = [], []
+    for term in layout.coded:
+        codes.append(term.combine_codes([factor_codes[c][rows] for c in term.factor_codes]))
+        value = None
+        for code in term.value_codes:
+            column = factor_values[code][rows]
+            value = column if value is None else value * column
+        values.append(None if value is None else np.ascontiguousarray(value, dtype=np.float64))
+    return LayoutMatrices(y, X, rows, tuple(codes), tuple(values))

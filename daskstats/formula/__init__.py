@@ -2,7 +2,7 @@
 partition, contrasts that need no dense matrix, per-frame matrices, and the command-line
 sandbox. Pure pandas and patsy: the data is read through an injected reader, no dask here."""
 
-from daskstats.formula.codes import level_codes
+from daskstats.formula.codes import level_codes, numeric_values
 from daskstats.formula.frames import patsy_frame, rows_to_keep
 from daskstats.formula.learn import DataReader, learn_spec
 from daskstats.formula.matrices import build_matrices
@@ -16,6 +16,7 @@ __all__ = [
     "rebuild_spec",
     "build_matrices",
     "level_codes",
+    "numeric_values",
     "patsy_frame",
     "rows_to_keep",
     "check_untrusted_formula",

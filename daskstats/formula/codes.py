@@ -15,7 +15,7 @@ import patsy
 from daskstats.errors import DataError
 from daskstats.formula.spec import ModelSpec
 
-__all__ = ["level_codes"]
+__all__ = ["level_codes", "numeric_values"]
 
 UNSEEN_LEVEL = "Only levels seen at fit time can be predicted."
 
@@ -57,6 +57,23 @@ def level_codes(
             ) from None
         raise DataError(text) from None
     return np.asarray(codes), np.asarray(is_na)
+
+
+def numeric_values(
+    spec: ModelSpec, factor_code: str, frame: pd.DataFrame, missing: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values of the one-column numeric factor ``factor_code`` (``x``, ``np.log(x)``,
+    ``center(x)``) in every row, and which are missing."""
+    if factor_code in frame.columns and pd.api.types.is_numeric_dtype(frame[factor_code].dtype):
+        values = frame[factor_code].to_numpy(dtype=np.float64, na_value=np.nan)
+        return values, np.isnan(values)
+    info = spec.x_info.factor_infos[spec.factor(factor_code)]
+    na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
+    try:
+        values, is_na = patsy.build._eval_factor(info, frame, na_action)
+    except patsy.PatsyError as exc:
+        raise DataError(" ".join(str(exc).split())) from None
+    return np.asarray(values, dtype=np.float64)[:, 0], np.asarray(is_na)
 
 
 def _fast_codes(code: str, levels, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:

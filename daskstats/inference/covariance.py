@@ -27,6 +27,7 @@ from statsmodels.genmod.families import Family
 from daskstats.design.layout import Layout
 from daskstats.errors import DataError
 from daskstats.kernels.robust import robust_pass
+from daskstats.linalg.blocked import UnavailableCovariance
 from daskstats.linalg.gram import GramSums, full_matrix
 from daskstats.linalg.spd import inverse_spd
 from daskstats.passes.cluster import cluster_meats
@@ -200,6 +201,12 @@ def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
 def _penalized_sandwich(context: CovarianceContext, kwds: dict) -> Covariance:
     """``H⁻¹ M H⁻¹`` with the penalized Hessian ``H = XᵀWX/n + diag(α (1 − L1_wt))``."""
     n = context.n_rows
+    if context.k_params > context.dense_limit:
+        raise DataError(
+            f"an L2-penalized fit's sandwich covariance needs a dense {context.k_params} x "
+            f"{context.k_params} matrix, more than ds.thresholds' dense_covariance_limit="
+            f"{context.dense_limit}; use an L1 part (L1_wt > 0) or fewer levels."
+        )
     if context.gram is None or context.penalty is None:
         raise ValueError("a penalized sandwich needs the penalty and XᵀWX at the estimate")
     hessian = full_matrix(context.gram, context.layout) / n + np.diag(context.penalty.l2)
@@ -214,4 +221,6 @@ def _penalized_sandwich(context: CovarianceContext, kwds: dict) -> Covariance:
 def _after_selection(context: CovarianceContext, kwds: dict) -> Covariance:
     """No covariance: after L1 selection the usual sampling distribution does not hold."""
     p = context.k_params
+    if p > context.dense_limit:
+        return Covariance(UnavailableCovariance(p, context.dense_limit), "none (L1 selection)")
     return Covariance(np.full((p, p), np.nan), "none (L1 selection)")

@@ -27,7 +27,7 @@ from daskstats.kernels.linear import (
 from daskstats.kernels.local_solve import local_solve
 from daskstats.kernels.loglike import LoglikePartial, loglike_pass
 from daskstats.kernels.null import NullSpec, NullSums, null_pass
-from daskstats.kernels.robust import RobustPartial, robust_pass, score_frame
+from daskstats.kernels.robust import RobustPartial, group_score_sums, robust_pass
 
 __all__ = [
     "FitSums",
@@ -49,5 +49,5 @@ __all__ = [
     "robust_pass",
     "row_slices",
     "row_weights",
-    "score_frame",
+    "group_score_sums",
 ]

@@ -12,9 +12,8 @@ from daskstats.design.block import Block
 from daskstats.design.layout import Layout
 from daskstats.families import with_trials
 from daskstats.families.rows import rows_for
-from daskstats.kernels.gram import GramAccumulator
+from daskstats.kernels.gram import GramAccumulator, level_sums
 from daskstats.kernels.linear import (
-    ROWS_PER_SLICE,
     block_linear_predictor,
     row_slices,
     row_weights,
@@ -58,17 +57,13 @@ def gradient_pass(
     prior, iweights = row_weights(block)
     coefficients = layout.split(params)
     grad_dense, diag_dense = np.zeros(p), np.zeros(p)
-    grad_levels = [np.zeros(t.n_levels) for t in layout.coded]
-    diag_levels = [np.zeros(t.n_levels) for t in layout.coded]
-    accumulator = (
-        GramAccumulator(layout, min(ROWS_PER_SLICE, nrows), with_rhs=False)
-        if bound is not None
-        else None
-    )
+    coded = bool(layout.coded)
+    scores = np.empty(nrows) if coded else None
+    weights = np.empty(nrows) if coded and diag else None
+    accumulator = GramAccumulator(layout, block, with_rhs=False) if bound is not None else None
     dev = 0.0
     for rows in row_slices(nrows):
         Xs, ys = block.X[rows], y[rows]
-        codes = tuple(c[rows] for c in block.codes)
         iws = 1.0 if iweights is None else iweights[rows]
         eta = block_linear_predictor(block, coefficients, rows)
         mu = rows_ops.mean(eta)
@@ -78,15 +73,23 @@ def gradient_pass(
         grad_dense -= Xs.T @ score
         unit_dev = rows_ops.unit_deviance(ys, mu)
         dev += float(unit_dev.sum() if prior is None else np.dot(prior[rows], unit_dev))
-        for term_codes, grad, term in zip(codes, grad_levels, layout.coded):
-            grad -= np.bincount(term_codes, weights=score, minlength=term.n_levels)
+        if scores is not None:
+            scores[rows] = score
         if diag:
             w = iws / (deriv**2 * variance)
             diag_dense += (Xs * Xs).T @ w
-            for term_codes, values, term in zip(codes, diag_levels, layout.coded):
-                values += np.bincount(term_codes, weights=w, minlength=term.n_levels)
+            if weights is not None:
+                weights[rows] = w
         if accumulator is not None:
-            accumulator.add(Xs, codes, bound * np.broadcast_to(iws, ys.shape))
+            accumulator.add(rows, bound * np.broadcast_to(iws, ys.shape))
+    # the coded terms' sums, once over the block: Σ_ℓ s v (gradient) and Σ_ℓ w v² (diagonal)
+    grad_levels, diag_levels = [], []
+    for term, codes, values in zip(layout.coded, block.codes, block.values):
+        assert scores is not None  # coded terms: collected above
+        v = np.ones(nrows) if values is None else values
+        grad_levels.append(-level_sums(codes, scores * v, term.n_levels))
+        if weights is not None:
+            diag_levels.append(level_sums(codes, weights * v * v, term.n_levels))
     return GradientPartial(
         deviance=dev,
         grad=layout.scatter(grad_dense, tuple(grad_levels)),

@@ -1,9 +1,19 @@
-"""Accumulating ``XᵀWX`` and ``XᵀWz`` over cache-sized row slices, without indicator columns.
+"""Accumulating ``XᵀWX`` and ``XᵀWz`` over a block without indicator columns.
 
-Dense columns: ``(√w·[D, z])ᵀ(√w·[D, z])`` on a reused buffer — numpy hands ``B.T @ B`` to BLAS
-``syrk`` and releases the GIL (scipy's ``dsyrk`` wrapper holds it, which serializes the threaded
-scheduler's workers). Coded terms: ``bincount`` of the weights (the diagonal level block) and of
-``w·z``, and a sparse one-hot product for the level × dense sums, O(n·p_d).
+Dense columns: ``(√w·[D, z])ᵀ(√w·[D, z])`` on cache-sized row slices and a reused buffer —
+numpy hands ``B.T @ B`` to BLAS ``syrk`` and releases the GIL (scipy's ``dsyrk`` wrapper holds
+it, which serializes the threaded scheduler's workers).
+
+Coded terms (each row has one column per term, with value ``v``, 1 without numeric factor), once
+per block over all its rows:
+
+* the diagonal level block ``Σ_{i∈ℓ} w v²`` and ``Σ_{i∈ℓ} w v z``: ``bincount`` — O(n);
+* level × dense ``Σ_{i∈ℓ} w v d_i``: a sparse one-hot product — O(n·p_d);
+* term × term ``Σ_{i: ℓ_s(i)=a, ℓ_t(i)=b} w v_s v_t``: a 2-D weighted ``bincount`` of the
+  combined index ``a·L_t + b`` — O(n + L_s·L_t).
+
+A pass costs O(n·(k² + p_d²)) for k coded terms and p_d dense columns, plus O(Σ L_s·L_t) for
+the cross blocks, never O(n·L).
 """
 
 from __future__ import annotations
@@ -11,20 +21,34 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from daskstats.design.block import Block
 from daskstats.design.layout import Layout
+from daskstats.kernels.linear import ROWS_PER_SLICE
 from daskstats.linalg.gram import GramSums, LevelSums
 
-__all__ = ["GramAccumulator"]
+__all__ = ["GramAccumulator", "level_sums", "pair_sums"]
+
+
+def level_sums(codes: np.ndarray, weights: np.ndarray, n_levels: int) -> np.ndarray:
+    """``Σ_{i∈ℓ} weights_i`` for every level ℓ."""
+    return np.bincount(codes, weights=weights, minlength=n_levels)
+
+
+def pair_sums(
+    codes_s: np.ndarray, codes_t: np.ndarray, weights: np.ndarray, sizes: tuple[int, int]
+) -> np.ndarray:
+    """``Σ weights`` over the rows of every pair of levels, shape ``sizes`` (a 2-D bincount)."""
+    combined = codes_s.astype(np.int64) * sizes[1] + codes_t
+    return np.bincount(combined, weights=weights, minlength=sizes[0] * sizes[1]).reshape(sizes)
 
 
 class GramAccumulator:
-    """Sums one block's share of ``XᵀWX`` (and ``XᵀWz``) slice by slice.
+    """Sums one block's share of ``XᵀWX`` (and ``XᵀWz``).
 
     Parameters
     ----------
     layout : Layout
-    max_rows : int
-        Largest slice that will be added (the size of the reused buffer).
+    block : Block
     with_rhs : bool
         Also accumulate ``XᵀWz``.
     signed : bool
@@ -32,34 +56,29 @@ class GramAccumulator:
         ``Xᵀ(w·X)`` instead of the square of ``√w·X``.
     """
 
-    def __init__(self, layout: Layout, max_rows: int, with_rhs: bool = True, signed: bool = False):
+    def __init__(self, layout: Layout, block: Block, with_rhs: bool = True, signed: bool = False):
         p = layout.n_dense
         self.layout = layout
+        self.block = block
         self.with_rhs = with_rhs
         self.signed = signed
         width = p + 1 if with_rhs else p
         self._p = p
         self._gram = np.zeros((width, width))
-        self._buffer = np.empty((max_rows, width))
-        self._levels = [
-            (
-                np.zeros(t.n_levels),
-                np.zeros(t.n_levels) if with_rhs else None,
-                np.zeros((t.n_levels, p)),
-            )
-            for t in layout.coded
-        ]
+        self._buffer = np.empty((min(ROWS_PER_SLICE, block.nrows), width))
+        coded = bool(layout.coded)
+        self._w = np.empty(block.nrows) if coded else None
+        self._z = np.empty(block.nrows) if coded and with_rhs else None
 
-    def add(self, X: np.ndarray, codes: tuple, w: np.ndarray, z: np.ndarray | None = None) -> None:
-        """Add rows with dense columns ``X`` (m, p_d), level codes per coded term (each (m,)),
-        weights ``w`` (m,) and working response ``z`` (m,, needed with ``with_rhs``)."""
+    def add(self, rows: slice, w: np.ndarray, z: np.ndarray | None = None) -> None:
+        """Add the block's ``rows`` (at most ``ROWS_PER_SLICE`` of them unless ``signed``)
+        with weights ``w`` and working response ``z`` (needed with ``with_rhs``)."""
         if self.with_rhs and z is None:
             raise ValueError("the working response z is needed for XᵀWz")
         p = self._p
+        X = self.block.X[rows]
         if p and self.signed:
-            B = self._buffer[: len(w)]
-            np.multiply(X, w[:, None], out=B[:, :p])
-            self._gram[:p, :p] += X.T @ B[:, :p]
+            self._gram[:p, :p] += X.T @ (X * w[:, None])
             if z is not None and self.with_rhs:
                 self._gram[:p, p] += X.T @ (w * z)
         elif p:
@@ -69,21 +88,50 @@ class GramAccumulator:
             if z is not None and self.with_rhs:
                 np.multiply(z, root, out=B[:, p])
             self._gram += B.T @ B
-        n = len(w)
-        for term_codes, (weight, rhs, cross), term in zip(codes, self._levels, self.layout.coded):
-            L = term.n_levels
-            weight += np.bincount(term_codes, weights=w, minlength=L)
-            if rhs is not None and z is not None:
-                rhs += np.bincount(term_codes, weights=w * z, minlength=L)
-            if p:
-                onehot = sparse.csr_matrix((w, term_codes, np.arange(n + 1)), shape=(n, L))
-                cross += onehot.T @ X
+        if self._w is not None:
+            self._w[rows] = w
+            if self._z is not None and z is not None:
+                self._z[rows] = z
 
     def result(self) -> GramSums:
         """The block's sums."""
         p = self._p
+        levels: tuple[LevelSums, ...] = ()
+        pairs = None
+        if self._w is not None:
+            levels, pairs = self._coded_sums(self._w)
         return GramSums(
             dense=self._gram[:p, :p],
             rhs=self._gram[:p, p] if self.with_rhs else None,
-            levels=tuple(LevelSums(w, r, c) for w, r, c in self._levels),
+            levels=levels,
+            pairs=pairs,
         )
+
+    def _coded_sums(self, w: np.ndarray) -> tuple[tuple[LevelSums, ...], dict | None]:
+        block, terms = self.block, self.layout.coded
+        z, X = self._z, block.X
+        n = block.nrows
+        # w·v per term (the weight of a row's column in that term)
+        weighted = [w if v is None else w * v for v in block.values]
+        levels = []
+        for t, term in enumerate(terms):
+            codes, value, wv = block.codes[t], block.values[t], weighted[t]
+            L = term.n_levels
+            diagonal = level_sums(codes, wv if value is None else wv * value, L)
+            rhs = None if z is None else level_sums(codes, wv * z, L)
+            if self._p:
+                onehot: sparse.csr_matrix = sparse.csr_matrix(
+                    (wv, codes, np.arange(n + 1)), shape=(n, L)
+                )
+                cross = np.asarray(onehot.T @ X)
+            else:
+                cross = np.zeros((L, 0))
+            levels.append(LevelSums(diagonal, rhs, cross))
+        pairs = {}
+        for s in range(len(terms)):
+            for t in range(s + 1, len(terms)):
+                value_t = block.values[t]
+                weights = weighted[s] if value_t is None else weighted[s] * value_t
+                sizes = (terms[s].n_levels, terms[t].n_levels)
+                pairs[(s, t)] = pair_sums(block.codes[s], block.codes[t], weights, sizes)
+        return tuple(levels), pairs or None

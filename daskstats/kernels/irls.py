@@ -24,7 +24,6 @@ from daskstats.families import likelihood, with_trials
 from daskstats.families.rows import rows_for
 from daskstats.kernels.gram import GramAccumulator
 from daskstats.kernels.linear import (
-    ROWS_PER_SLICE,
     block_linear_predictor,
     likelihood_weights,
     row_slices,
@@ -121,7 +120,7 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
     family = with_trials(spec.family, block.trials)
     rows_ops = rows_for(family, block.trials)
     prior, iweights = row_weights(block)
-    accumulator = GramAccumulator(spec.layout, min(ROWS_PER_SLICE, nrows)) if spec.gram else None
+    accumulator = GramAccumulator(spec.layout, block) if spec.gram else None
     coefficients = spec.layout.split(spec.params) if spec.params is not None else None
     dev = pearson = max_abs = 0.0
     at_boundary = 0
@@ -164,7 +163,7 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
             w = unit_w if iweights is None else iweights[rows] * unit_w
             if block.offset is not None:
                 z = z - block.offset[rows]
-            accumulator.add(block.X[rows], tuple(c[rows] for c in block.codes), w, z)
+            accumulator.add(rows, w, z)
     loglike = None
     if mu_all is not None:
         loglike = likelihood.row_sums(family, y, mu_all, *likelihood_weights(block))

@@ -33,18 +33,22 @@ def row_slices(nrows: int, size: int = ROWS_PER_SLICE) -> Iterator[slice]:
 def linear_predictor(
     X: np.ndarray,
     codes: tuple[np.ndarray, ...],
+    values: tuple[np.ndarray | None, ...],
     coefficients: Coefficients,
     offset: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``η = D β_d + Σ_t β_t[codes_t] + offset`` for rows with dense columns ``X`` (n, p_d),
-    level codes per coded term and an optional offset (n,).
+    """``η = D β_d + Σ_t β_t[codes_t] · v_t + offset`` for rows with dense columns ``X``
+    (n, p_d), per coded term the level codes and values (None: 1), and an optional offset.
 
     ``coefficients`` are the parameters split by
     :meth:`~daskstats.design.layout.Layout.split`.
     """
     eta = X @ coefficients.dense
-    for term_codes, levels in zip(codes, coefficients.levels):
-        eta += levels[term_codes]
+    for term_codes, term_values, levels in zip(codes, values, coefficients.levels):
+        if term_values is None:
+            eta += levels[term_codes]
+        else:
+            eta += levels[term_codes] * term_values
     if offset is not None:
         eta += offset
     return eta
@@ -57,6 +61,7 @@ def block_linear_predictor(
     return linear_predictor(
         block.X[rows],
         tuple(c[rows] for c in block.codes),
+        tuple(None if v is None else v[rows] for v in block.values),
         coefficients,
         None if block.offset is None else block.offset[rows],
     )

@@ -1,6 +1,6 @@
 """Per-row scores and observed information on one block: the pieces of the robust (sandwich)
 covariances, following statsmodels' GLM exactly (``statsmodels.base.covtype``). Pure numpy
-(and pandas for the per-row scores that a cluster groupby sums)."""
+(and pandas for the groups' score sums that a cluster covariance reduces)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
@@ -18,7 +19,15 @@ from daskstats.kernels.linear import block_linear_predictor, likelihood_weights,
 from daskstats.linalg.gram import GramSums
 from daskstats.partials import Partial, nested
 
-__all__ = ["RobustPartial", "score_parts", "robust_pass", "score_frame", "score_columns"]
+__all__ = [
+    "RobustPartial",
+    "score_parts",
+    "robust_pass",
+    "group_score_sums",
+    "group_meat",
+    "GROUP_PARAM",
+    "GROUP_VALUE",
+]
 
 
 @dataclass(frozen=True)
@@ -66,18 +75,56 @@ def robust_pass(
     score, oim, fw = score_parts(block, layout, family, params, scale)
     pieces = []
     for w in (oim, score**2 / fw):
-        accumulator = GramAccumulator(layout, block.nrows, with_rhs=False, signed=True)
-        accumulator.add(block.X, block.codes, w)
+        accumulator = GramAccumulator(layout, block, with_rhs=False, signed=True)
+        accumulator.add(slice(None), w)
         pieces.append(accumulator.result())
     return RobustPartial(*pieces)
 
 
-def score_columns(n_params: int) -> list[str]:
-    """Column names of :func:`score_frame`'s scores."""
-    return [f"s{j}" for j in range(n_params)]
+def group_ids(groups: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's group number (0..G-1, in order of first appearance) and the groups' keys."""
+    columns = list(groups.columns)
+    ids = groups.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    return ids, groups.drop_duplicates().reset_index(drop=True)
 
 
-def score_frame(
+def sparse_group_sums(
+    ids: np.ndarray,
+    n_groups: int,
+    X: np.ndarray,
+    score: np.ndarray,
+    codes: tuple,
+    values: tuple,
+    layout: Layout,
+) -> sparse.coo_matrix:
+    """``S_g = Σ_{i∈g} s_i x_i`` for every group as a sparse ``G × p`` matrix (duplicates
+    summed), without indicator columns: a coded term adds one entry per row."""
+    rows, cols, data = [], [], []
+    for j, position in enumerate(layout.dense):
+        rows.append(ids)
+        cols.append(np.full(len(ids), position))
+        data.append(score * X[:, j])
+    for term, term_codes, term_values in zip(layout.coded, codes, values):
+        column = term.level_column[term_codes]
+        has = column >= 0
+        weight = score if term_values is None else score * term_values
+        rows.append(ids[has])
+        cols.append(term.columns[column[has]])
+        data.append(weight[has])
+    shape = (n_groups, layout.n_params)
+    if not rows:
+        return sparse.coo_matrix(shape)
+    matrix = sparse.coo_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+    )
+    return matrix.tocsr().tocoo()  # duplicates summed
+
+
+GROUP_PARAM = "__daskstats_param"
+GROUP_VALUE = "__daskstats_value"
+
+
+def group_score_sums(
     block: Block,
     layout: Layout,
     family: Family,
@@ -85,13 +132,29 @@ def score_frame(
     scale: float,
     group_columns: tuple[str, ...],
 ) -> pd.DataFrame:
-    """Per-row scores (dense columns only: a cluster fit keeps every column dense) beside the
-    rows' group columns, for a groupby sum."""
+    """This block's share of every group's score sum ``S_g``, in long form: one row per
+    (group, parameter) with a non-zero sum — the group's key columns, ``GROUP_PARAM`` and
+    ``GROUP_VALUE``. Summing a group's rows over all blocks gives its ``S_g``."""
     if block.groups is None:
         raise ValueError("the block was built without its cluster groups")
     score, _, _ = score_parts(block, layout, family, params, scale)
-    scores = block.X * score[:, None]
-    frame = pd.DataFrame(scores, columns=score_columns(scores.shape[1]))
-    for col in group_columns:
-        frame[col] = block.groups[col].to_numpy()
+    ids, keys = group_ids(block.groups[list(group_columns)])
+    sums = sparse_group_sums(ids, len(keys), block.X, score, block.codes, block.values, layout)
+    frame = keys.iloc[sums.row].reset_index(drop=True)
+    frame[GROUP_PARAM] = sums.col.astype(np.int64)
+    frame[GROUP_VALUE] = sums.data
     return frame
+
+
+def group_meat(
+    frame: pd.DataFrame, group_columns: tuple[str, ...], n_params: int
+) -> tuple[np.ndarray, int]:
+    """``(Σ_g S_g S_gᵀ, G)`` from long-form score sums holding every row of each of its groups."""
+    if len(frame) == 0:
+        return np.zeros((n_params, n_params)), 0
+    ids, keys = group_ids(frame[list(group_columns)])
+    S = sparse.csr_matrix(
+        (frame[GROUP_VALUE].to_numpy(), (ids, frame[GROUP_PARAM].to_numpy())),
+        shape=(len(keys), n_params),
+    )
+    return np.asarray((S.T @ S).todense()), len(keys)

@@ -4,6 +4,8 @@ predictions, and the pieces of prediction intervals. Pure numpy (the lazy dask w
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from statsmodels.genmod.families import Family, links
 
@@ -49,7 +51,13 @@ def residuals(
 
 
 def predicted_values(
-    eta: np.ndarray, X: np.ndarray, codes: tuple, layout: Layout, family: Family, which: str
+    eta: np.ndarray,
+    X: np.ndarray,
+    codes: tuple,
+    values: tuple,
+    layout: Layout,
+    family: Family,
+    which: str,
 ) -> np.ndarray:
     """Linear predictor, mean, or the variance function at the mean (``var_unscaled``)."""
     if which == "linear":
@@ -58,25 +66,49 @@ def predicted_values(
     return mean if which == "mean" else family.variance(mean)
 
 
+def _block(cov: Any, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    if isinstance(cov, np.ndarray):
+        return cov[np.ix_(rows, cols)]
+    return cov.block(rows, cols)  # a covariance kept in blocks
+
+
+def _entries(cov: Any, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    if isinstance(cov, np.ndarray):
+        return cov[rows, cols]
+    return cov.entries(rows, cols)
+
+
 def quadratic_form(
-    X: np.ndarray, codes: tuple, layout: Layout, cov: np.ndarray | BlockCovariance
+    X: np.ndarray,
+    codes: tuple,
+    values: tuple,
+    layout: Layout,
+    cov: np.ndarray | BlockCovariance,
 ) -> np.ndarray:
-    """Row-wise ``x_i V x_iᵀ`` (``cov`` a dense array or a :class:`BlockCovariance`)."""
-    if not layout.coded:
-        cov = cov.to_dense() if isinstance(cov, BlockCovariance) else cov
-        return np.einsum("ij,jk,ik->i", X, cov, X)
+    """Row-wise ``x_i V x_iᵀ`` without indicator columns (``cov`` a dense array or a
+    :class:`BlockCovariance`).
+
+    A row is its dense part ``d`` plus, per coded term, one column ``c_t`` with value ``v_t``
+    (or none): ``dᵀ V_dd d + 2 Σ_t v_t dᵀ V_{d,c_t} + Σ_t v_t² V_{c_t c_t}
+    + 2 Σ_{s<t} v_s v_t V_{c_s c_t}``.
+    """
     d = layout.dense
-    term = layout.coded[0]
-    c = term.columns
-    if isinstance(cov, BlockCovariance):
-        v_dd, v_dc, diag_c = cov.schur_inverse, cov.dense_cross(), cov.diagonal()[c]
-    else:
-        v_dd, v_dc, diag_c = cov[np.ix_(d, d)], cov[np.ix_(d, c)], np.diag(cov)[c]
-    out = np.einsum("ij,jk,ik->i", X, v_dd, X)
-    column = term.level_column[codes[0]]
-    has = column >= 0
-    cols = column[has]
-    out[has] += 2 * np.einsum("ij,ji->i", X[has], v_dc[:, cols]) + diag_c[cols]
+    out = np.einsum("ij,jk,ik->i", X, _block(cov, d, d), X)
+    columns, weights = [], []
+    for term, term_codes, term_values in zip(layout.coded, codes, values):
+        column = term.level_column[term_codes]
+        has = column >= 0
+        position = np.where(has, term.columns[np.maximum(column, 0)], 0)
+        weight = has * (1.0 if term_values is None else term_values)
+        columns.append(position)
+        weights.append(weight)
+        if len(d):
+            cross = _block(cov, d, term.columns)  # (p_d, k_t)
+            out += 2 * weight * np.einsum("ij,ji->i", X, cross[:, np.maximum(column, 0)])
+        out += weight**2 * _entries(cov, position, position)
+    for s in range(len(columns)):
+        for t in range(s + 1, len(columns)):
+            out += 2 * weights[s] * weights[t] * _entries(cov, columns[s], columns[t])
     return out
 
 
@@ -90,6 +122,7 @@ def prediction_values(
     eta: np.ndarray,
     X: np.ndarray,
     codes: tuple,
+    values: tuple,
     layout: Layout,
     family: Family,
     cov: np.ndarray | BlockCovariance,
@@ -104,7 +137,7 @@ def prediction_values(
     identity-like link.
     """
     link = family.link
-    se_linear = np.sqrt(quadratic_form(X, codes, layout, cov))
+    se_linear = np.sqrt(quadratic_form(X, codes, values, layout, cov))
     mean = family.fitted(eta)
     mean_se = np.abs(link.inverse_deriv(eta)) * se_linear
     dist, args = dist_args

@@ -55,20 +55,48 @@ from daskstats.passes import (
 )
 from daskstats.thresholds import Thresholds
 
-__all__ = ["Model"]
+__all__ = ["Model", "check_width", "check_solvable"]
 
 MISSING = ("drop", "raise")
 
 
 def check_width(layout: Layout, limits: Thresholds) -> None:
-    """Refuse, before any pass, a design whose dense system cannot be handled."""
+    """Refuse, before any pass, a design whose pass sums cannot be held: the dense columns'
+    ``p_d × p_d`` block and the coded terms' cross blocks, per partition."""
     dense = layout.n_dense
     if dense > limits.max_dense_columns:
         gib = dense * dense * 8 / 2**30
         raise DataError(
             f"the design has {dense} dense columns: each pass would sum a {dense} x {dense} "
             f"matrix ({gib:.1f} GiB) per partition. Use fewer terms or interactions, or write a "
-            "many-level categorical as a single C(...) term (it is then kept as level codes)."
+            "many-level categorical as a C(...) term (it is then kept as level codes)."
+        )
+    sizes = [t.n_levels for t in layout.coded]
+    cells = sum(a * b for i, a in enumerate(sizes) for b in sizes[i + 1 :])
+    if cells > limits.max_pair_cells:
+        raise DataError(
+            f"the coded terms {', '.join(f'{t.name} ({t.n_levels} levels)' for t in layout.coded)} "
+            f"have {cells:,} level pairs: each pass would sum their cross blocks "
+            f"({cells * 8 / 2**30:.1f} GiB) per partition, more than "
+            f"ds.thresholds' max_pair_cells={limits.max_pair_cells:,}. Use fewer levels or "
+            "factors."
+        )
+
+
+def check_solvable(layout: Layout, limits: Thresholds) -> None:
+    """Refuse, before any pass, an unpenalized fit whose dense system (what is left after
+    eliminating the widest coded term) is too large to solve."""
+    rest = layout.n_rest
+    if rest > limits.max_dense_columns:
+        gib = rest * rest * 8 / 2**30
+        coded = ", ".join(f"{t.name} ({len(t.columns)})" for t in layout.coded) or "none"
+        raise DataError(
+            f"the model has {layout.n_params} parameters ({layout.n_dense} dense columns; coded "
+            f"terms: {coded}). After eliminating the widest coded term, {rest} remain to be "
+            f"solved densely ({rest} x {rest}, {gib:.1f} GiB), more than ds.thresholds' "
+            f"max_dense_columns={limits.max_dense_columns}. Use fewer levels, or a lasso fit, "
+            "which needs no dense system: model.fit_regularized(alpha, L1_wt=1.0, "
+            "method='proximal_grad')."
         )
 
 
@@ -187,9 +215,7 @@ class Model:
             lazy_min_levels=limits.lazy_contrast_min_levels,
         )
         two_column = self._two_column_response(spec)
-        layout = plan_layout(
-            spec, min_levels=limits.codes_min_levels, allow_codes=not extras.groups
-        )
+        layout = plan_layout(spec, min_levels=limits.codes_min_levels)
         check_width(layout, limits)
         builder = BlockBuilder(spec, layout, extras, missing, two_column)
         source = build_source(

@@ -13,6 +13,7 @@ from daskstats.linalg.blocked import normalized_inverse, solve_normal_equations
 from daskstats.linalg.gram import full_matrix, full_rhs
 from daskstats.linalg.spd import inverse_spd, solve_dense
 from daskstats.models.assemble import assemble, collects_loglike, run_irls_pass, start_null
+from daskstats.models.base import check_solvable
 from daskstats.passes.errors import dashboard_link
 from daskstats.results.glm import GLMResults
 from daskstats.solvers.irls import irls
@@ -60,6 +61,7 @@ def fit_irls(
     notes : tuple of str
         Lines for the summary.
     """
+    check_solvable(model.layout, model.thresholds)
     summary = model.data_summary()
     family, layout, runner = model.family, model.layout, model.runner
     names = model.exog_names
@@ -116,7 +118,7 @@ def fit_irls(
     )
     if columns is None:
         normalized_cov = normalized_inverse(
-            result.bread.gram, layout, model.thresholds.dense_covariance_limit
+            result.bread.gram, layout, model.thresholds.dense_covariance_limit, names
         )
     else:
         sub = np.ix_(columns, columns)

@@ -82,12 +82,18 @@ def fit_regularized(
     penalty = ElasticNet(weights, float(L1_wt))
     n = float(summary.nobs)
     layout, family, runner = model.layout, model.family, model.runner
+    # prox-Newton, ADMM and the L2 sandwich work on a dense p x p matrix; proximal gradient
+    # (with a lasso part) needs only gradients: it takes any number of parameters
     limit = model.thresholds.penalized_max_params
-    if p > limit:
+    dense_ok = p <= limit
+    if method == "auto":
+        method = "prox_newton" if dense_ok else "proximal_grad"
+    if not dense_ok and (method != "proximal_grad" or not penalty.has_l1):
         raise DataError(
-            f"penalized fits work on a dense {p} x {p} Gram matrix here; {p} parameters are "
-            f"more than {limit} (use fewer levels, or an unpenalized fit for many-level "
-            "categoricals)."
+            f"method={method!r} with L1_wt={L1_wt:g} works on a dense {p} x {p} matrix, and "
+            f"{p} parameters are more than ds.thresholds' penalized_max_params={limit}; use "
+            "method='proximal_grad' with an L1 part (L1_wt > 0), which needs only gradients, "
+            "or fewer levels."
         )
     callback = _print if verbose else None
     start = (
@@ -124,7 +130,7 @@ def fit_regularized(
             callback=callback,
         )
     elif chosen == "proximal_grad":
-        constant = curvature_constant(family)
+        constant = curvature_constant(family) if dense_ok else None
         first = gradient(start, diag=constant is None, bound=constant)
         bound = None if constant is None else full_matrix(first.bound, layout)
         result = proximal_gradient(
@@ -165,7 +171,7 @@ def fit_regularized(
     if totals is not None and collects_loglike(model) and totals.fit.loglike is None:
         totals = None
     if totals is None:
-        totals = _final_pass(model, params, null)
+        totals = _final_pass(model, params, null, gram=not penalty.has_l1)
     notes = [
         f"Penalized fit ({_describe(penalty)}), solver {chosen}: "
         f"{'converged' if result.converged else 'NOT converged'} in {result.n_iter} "
@@ -204,11 +210,13 @@ def _system(gram: GramSums | None, layout) -> tuple[np.ndarray, np.ndarray]:
     return full_matrix(gram, layout), full_rhs(gram, layout)
 
 
-def _final_pass(model, params: np.ndarray, null: NullModel):
-    """Deviance, Pearson χ², log-likelihood sums and XᵀWX at ``params`` (one pass), plus the
-    null model (iterated in the same passes when an offset needs it)."""
+def _final_pass(model, params: np.ndarray, null: NullModel, gram: bool):
+    """Deviance, Pearson χ², log-likelihood sums and (for a sandwich) XᵀWX at ``params`` (one
+    pass), plus the null model (iterated in the same passes when an offset needs it)."""
     while True:
-        totals = run_irls_pass(model, params, null=null.pending, loglike=True, name="statistics")
+        totals = run_irls_pass(
+            model, params, null=null.pending, loglike=True, gram=gram, name="statistics"
+        )
         if null.update(totals.null, NULL_TOL, relative=True):
             return totals
 

@@ -1,7 +1,12 @@
-"""Cluster-robust covariance pieces in one pass: the observed information and, per set of
-group columns, ``Σ_g S_g S_gᵀ`` with group score sums reduced by a dask dataframe
-``groupby(...).sum()`` on the workers, so a million distinct groups never meet in one process;
-only ``p × p`` matrices reach the client."""
+"""Cluster-robust covariance pieces in one pass over the data: the observed information and,
+per set of group columns, ``Σ_g S_g S_gᵀ``.
+
+Every block sums its rows' scores by group (``S_g``'s share, sparse: a coded term adds one
+entry per row, no indicator columns), as a long frame of (group, parameter, value); a dask
+shuffle on the group columns brings each group's shares together on one worker, where they
+become ``Σ_g S_g S_gᵀ`` for that worker's groups; only ``p × p`` matrices reach the client, so a
+million distinct groups never meet in one process.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,13 @@ import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
-from daskstats.kernels.robust import robust_pass, score_columns, score_frame
+from daskstats.kernels.robust import (
+    GROUP_PARAM,
+    GROUP_VALUE,
+    group_meat,
+    group_score_sums,
+    robust_pass,
+)
 from daskstats.passes.errors import cluster_errors
 from daskstats.passes.runner import PassRunner, tree_combine
 
@@ -31,9 +42,8 @@ class ClusterMeat:
         return ClusterMeat(self.meat + other.meat, self.groups + other.groups)
 
 
-def _gram_of_sums(frame: pd.DataFrame, n_params: int) -> ClusterMeat:
-    values = frame[score_columns(n_params)].to_numpy()
-    return ClusterMeat(values.T @ values, len(frame))
+def _meat(frame: pd.DataFrame, columns: tuple[str, ...], n_params: int) -> ClusterMeat:
+    return ClusterMeat(*group_meat(frame, columns, n_params))
 
 
 def cluster_meats(
@@ -49,21 +59,24 @@ def cluster_meats(
     :class:`ClusterMeat` per set of group columns."""
     started = time.perf_counter()
     n_params = len(params)
-    all_columns = tuple(dict.fromkeys(c for cols in group_sets for c in cols))
     robust = tree_combine(
         [delayed(robust_pass)(b, layout, family, params, scale) for b in runner.blocks]
     )
-    frames = [
-        delayed(score_frame)(b, layout, family, params, scale, all_columns) for b in runner.blocks
-    ]
-    meta = pd.DataFrame({c: pd.Series(dtype=float) for c in score_columns(n_params)})
-    for col in all_columns:
-        meta[col] = group_meta[col]
-    scores = dd.from_delayed(frames, meta=meta, verify_meta=False)
     meats = []
-    for cols in group_sets:
-        summed = scores.groupby(list(cols), sort=False).sum(split_out=max(1, len(frames) // 8))
-        parts = [delayed(_gram_of_sums)(p, n_params) for p in summed.to_delayed()]
+    for columns in group_sets:
+        meta = group_meta[list(columns)].iloc[:0].copy()
+        meta[GROUP_PARAM] = pd.Series(dtype=np.int64)
+        meta[GROUP_VALUE] = pd.Series(dtype=float)
+        shares = dd.from_delayed(
+            [
+                delayed(group_score_sums)(b, layout, family, params, scale, columns)
+                for b in runner.blocks
+            ],
+            meta=meta,
+            verify_meta=False,
+        )
+        together = shares.shuffle(on=list(columns))
+        parts = [delayed(_meat)(part, columns, n_params) for part in together.to_delayed()]
         meats.append(tree_combine(parts))
     with cluster_errors("cluster covariance"):
         robust, *meats = dask.compute(robust, *meats)

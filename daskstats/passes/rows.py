@@ -1,7 +1,7 @@
 """Lazy per-row results: a kernel's per-row values on every fitted block, or on every partition
 of new data, as dask arrays, Series or DataFrames (nothing is computed here).
 
-``values_fn(eta, X, codes, layout, *args)`` turns the linear predictor of some rows into
+``values_fn(eta, X, codes, values, layout, *args)`` turns the linear predictor of some rows into
 predictions or a prediction frame (:mod:`daskstats.kernels.rows`); rows of new data with missing
 values get NaN.
 """
@@ -56,7 +56,7 @@ def _block_values(block: Block, layout: Layout, params, meta, values_fn, *args):
     family = args[0] if args else None
     if family is not None and block.trials is not None:
         args = (with_trials(family, block.trials), *args[1:])
-    values = values_fn(eta, block.X, block.codes, layout, *args)
+    values = values_fn(eta, block.X, block.codes, block.values, layout, *args)
     return _wrap(values, meta, pd.RangeIndex(len(eta)))
 
 
@@ -69,16 +69,18 @@ def block_frames(blocks: list, layout: Layout, params, meta, values_fn: Callable
 def _partition_values(
     frame, spec, layout, params, offset_col, exposure_col, meta, values_fn, *args
 ):
-    _, X, kept, codes = layout_matrices(
+    matrices = layout_matrices(
         spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
     )
+    kept = matrices.kept
 
     def column(name):
         return None if name is None else frame[name].to_numpy(dtype=float)[kept]
 
     offset = combined_offset(column(offset_col), column(exposure_col))
-    eta = linear_predictor(X, codes, layout.split(params), offset)
-    values = values_fn(eta, X, codes, layout, *args)
+    X, codes, code_values = matrices.X, matrices.codes, matrices.values
+    eta = linear_predictor(X, codes, code_values, layout.split(params), offset)
+    values = values_fn(eta, X, codes, code_values, layout, *args)
     return _wrap(values, meta, frame.index, kept, len(frame))
 
 

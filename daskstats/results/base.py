@@ -18,7 +18,6 @@ import pandas as pd
 from scipy import stats
 
 from daskstats.inference.hypotheses import StatsmodelsView, lr_test
-from daskstats.linalg.blocked import BlockCovariance
 
 __all__ = ["FittedModel", "LikelihoodResults"]
 
@@ -155,7 +154,7 @@ class LikelihoodResults:
         size).
         """
         cov = self.cov_params_default
-        dense = cov.to_dense() if isinstance(cov, BlockCovariance) else cov
+        dense = cov.to_dense() if hasattr(cov, "to_dense") else cov
         return pd.DataFrame(dense, index=self._names, columns=self._names)
 
     @cached_property

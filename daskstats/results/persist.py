@@ -20,7 +20,7 @@ import numpy as np
 from statsmodels.genmod import families as sm_families
 
 from daskstats.errors import DataError
-from daskstats.linalg.blocked import BlockCovariance
+from daskstats.linalg.blocked import BlockCovariance, UnavailableCovariance
 
 __all__ = ["save_results", "read_results", "FORMAT", "VERSION"]
 
@@ -72,7 +72,7 @@ def save_results(results, path) -> None:
             for (code, name), attrs in spec.transforms.items()
         ],
         "lazy_min_levels": spec.lazy_min_levels,
-        "coded": [t.name for t in model.layout.coded],
+        "coded": sorted({t.name for t in model.layout.coded}),
         "extras": {"offset": model.extras.offset, "exposure": model.extras.exposure},
         "missing": model.missing,
         "statistics": dataclasses.asdict(results.statistics),
@@ -91,10 +91,14 @@ def save_results(results, path) -> None:
         ("cov", results.cov_params_default),
         ("normalized_cov", results.normalized_cov_params),
     ):
-        if isinstance(cov, BlockCovariance):
+        if isinstance(cov, UnavailableCovariance):
+            arrays[f"{key}_unavailable"] = np.asarray([cov.n_params])
+        elif isinstance(cov, BlockCovariance):
             arrays[f"{key}_schur_inverse"] = cov.schur_inverse
             arrays[f"{key}_a"] = cov.a
             arrays[f"{key}_m_scaled"] = cov.M_scaled
+            arrays[f"{key}_rest"] = cov.rest
+            arrays[f"{key}_eliminated"] = cov.eliminated
         else:
             arrays[key] = np.asarray(cov)
     buffer = io.BytesIO()

@@ -77,9 +77,25 @@ def test_coded_term_hc0_matches_statsmodels(many_levels):
     np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-6)
 
 
-def test_cluster_groups_keep_indicator_columns(many_levels):
-    model = ds.GLM.from_formula("y ~ x + C(g)", many_levels, ds.families.Poisson(), groups="w")
-    assert not model.layout.coded
+@pytest.mark.parametrize("groups", ["w", ["w", "grp2"]], ids=["one-way", "two-way"])
+def test_cluster_covariance_with_coded_terms(many_levels, groups):
+    """Reference: statsmodels' cluster covariance of the dense (indicator) fit."""
+    data = many_levels.assign(grp2=np.arange(len(many_levels)) % 11)
+    formula = "y ~ x + C(g)"
+    ours = ds.glm(
+        formula,
+        to_dask(data, "irregular"),
+        ds.families.Poisson(),
+        cov_type="cluster",
+        cov_kwds={"groups": groups},
+    )
+    assert ours.model.layout.coded != ()
+    model = smf.glm(formula, data, family=ds.families.Poisson())
+    values = data[groups].to_numpy() if isinstance(groups, list) else data[groups]
+    theirs = model.fit(cov_type="cluster", cov_kwds={"groups": values})
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-7)
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-6)
+    np.testing.assert_allclose(ours.pvalues, theirs.pvalues, rtol=1e-5, atol=1e-12)
 
 
 def test_empty_level_is_a_clear_error(many_levels):
@@ -124,8 +140,10 @@ def test_block_covariance_equals_dense_inverse(many_levels):
     reference = dense.cov_params().to_numpy()
     layout = blocked.model.layout
     d, c = layout.dense, layout.coded[0].columns
-    np.testing.assert_allclose(cov.dense_cross(), reference[np.ix_(d, c)], rtol=1e-8, atol=1e-14)
-    unlimited = BlockCovariance(layout, cov.schur_inverse, cov.a, cov.M_scaled, 10**6)
+    np.testing.assert_allclose(cov.block(d, c), reference[np.ix_(d, c)], rtol=1e-8, atol=1e-14)
+    unlimited = BlockCovariance(
+        layout.n_params, cov.rest, cov.eliminated, cov.schur_inverse, cov.a, cov.M_scaled, 10**6
+    )
     np.testing.assert_allclose(unlimited.to_dense(), reference, rtol=1e-8, atol=1e-14)
     # tests and intervals from the blocked covariance
     np.testing.assert_allclose(blocked.conf_int(), dense.conf_int(), rtol=1e-10)

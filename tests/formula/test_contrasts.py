@@ -74,13 +74,16 @@ def test_many_level_factor_matches_statsmodels(wide_factor, formula):
     assert_matches_statsmodels(ours, theirs)
 
 
-def test_interaction_with_a_many_level_factor_is_built_densely(wide_factor):
-    """``C(g):x`` is built column by column by patsy through the selector matrix."""
+@pytest.mark.parametrize("coded", [True, False], ids=["coded", "dense"])
+def test_interaction_with_a_many_level_factor(wide_factor, coded):
+    """``C(g):x`` kept as level codes with a value column, or (codes off) built column by
+    column by patsy through the selector matrix."""
     data = wide_factor.iloc[:3000]
     formula = "y ~ C(g):x"
-    ours = ds.glm(formula, data, ds.families.Poisson())
+    with ds.thresholds.override(codes_min_levels=2 if coded else 10**9):
+        ours = ds.glm(formula, data, ds.families.Poisson())
     theirs = smf.glm(formula, data, family=ds.families.Poisson()).fit()
-    assert ours.model.layout.coded == ()
+    assert (ours.model.layout.coded != ()) == coded
     assert_matches_statsmodels(ours, theirs)
 
 
