@@ -1,5 +1,5 @@
 """Small helpers shared by ``scaling.py``, ``distributed_overhead.py``, ``out_of_core.py`` and
-``fixed_effects.py`` (data generation and the machine description come from ``run.py``)."""
+``categoricals.py`` (data generation and the machine description come from ``run.py``)."""
 
 from __future__ import annotations
 

@@ -49,11 +49,15 @@ class Thresholds:
         the memory available.
     prototype_rows : int
         Rows of the data kept to learn dtypes and column names.
+    sample_start_rows : int
+        An unpenalized fit of a persisted design with more rows than twice this starts from a
+        fit on a sample of about this many rows (taken from every partition), so that the
+        passes over the whole data start near the estimate.
     split_every : int
         Width of the tree that sums partial results.
     """
 
-    codes_min_levels: int = 32
+    codes_min_levels: int = 1
     dense_covariance_limit: int = 5000
     max_dense_columns: int = 5000
     max_pair_cells: int = 50_000_000
@@ -61,6 +65,7 @@ class Thresholds:
     penalized_max_params: int = 2000
     persist_fraction: float = 0.5
     prototype_rows: int = 200
+    sample_start_rows: int = 50_000
     split_every: int = 8
 
 

@@ -11,6 +11,8 @@ from daskstats.partials import Partial, concatenated, largest, nested, smallest,
 
 __all__ = [
     "Block",
+    "concatenate",
+    "head",
     "ColumnRange",
     "DataSummary",
     "likelihood_weights",
@@ -30,9 +32,10 @@ class Block:
         Dense design columns (C-contiguous float64).
     y : ndarray of shape (n,)
         Response (proportions for a two-column binomial response).
-    codes : tuple of ndarray
-        Per coded term (:class:`~daskstats.design.layout.Layout`), each row's combined level
-        (int16/int32).
+    codes : ndarray of shape (n, k), or ()
+        Each row's combined level in every coded term (:class:`~daskstats.design.layout.Layout`),
+        int16 (int32 when a term has more levels), row-major: the compiled kernels read a row's
+        levels together.
     values : tuple of ndarray or None
         Per coded term, each row's value in its column (the product of the term's numeric
         factors), or None when the term has no numeric factor (the value is 1).
@@ -50,7 +53,7 @@ class Block:
 
     X: np.ndarray
     y: np.ndarray
-    codes: tuple[np.ndarray, ...] = ()
+    codes: np.ndarray | tuple = ()
     values: tuple[np.ndarray | None, ...] = ()
     offset: np.ndarray | None = None
     freq_weights: np.ndarray | None = None
@@ -62,6 +65,13 @@ class Block:
     @property
     def nrows(self) -> int:
         return self.y.shape[0]
+
+    def term_codes(self) -> tuple[np.ndarray, ...]:
+        """Each coded term's codes, shape (n,) each (views)."""
+        codes = self.codes
+        if isinstance(codes, np.ndarray) and codes.ndim == 2:
+            return tuple(codes[:, t] for t in range(codes.shape[1]))
+        return tuple(codes)
 
 
 @dataclass(frozen=True)
@@ -198,3 +208,46 @@ def stored_summary(block: Block) -> DataSummary:
     if block.summary is None:
         raise ValueError("the block was built without its summary")
     return block.summary
+
+
+def head(block: Block, rows: int) -> Block:
+    """The first ``rows`` rows of a block (its summary dropped)."""
+    keep = slice(0, rows)
+
+    def cut(values):
+        return None if values is None else values[keep]
+
+    codes = block.codes[keep] if isinstance(block.codes, np.ndarray) else block.codes
+    return Block(
+        X=block.X[keep],
+        y=block.y[keep],
+        codes=codes,
+        values=tuple(cut(v) for v in block.values),
+        offset=cut(block.offset),
+        freq_weights=cut(block.freq_weights),
+        var_weights=cut(block.var_weights),
+        trials=cut(block.trials),
+        groups=None if block.groups is None else block.groups.iloc[keep],
+    )
+
+
+def concatenate(blocks: list[Block]) -> Block:
+    """One block holding the rows of ``blocks`` in order (their summaries dropped)."""
+
+    def join(values):
+        return None if values[0] is None else np.concatenate(values)
+
+    first = blocks[0]
+    codes = first.codes
+    if isinstance(codes, np.ndarray):
+        codes = np.concatenate([b.codes for b in blocks])
+    return Block(
+        X=np.concatenate([b.X for b in blocks]),
+        y=np.concatenate([b.y for b in blocks]),
+        codes=codes,
+        values=tuple(join([b.values[t] for b in blocks]) for t in range(len(first.values))),
+        offset=join([b.offset for b in blocks]),
+        freq_weights=join([b.freq_weights for b in blocks]),
+        var_weights=join([b.var_weights for b in blocks]),
+        trials=join([b.trials for b in blocks]),
+    )

@@ -48,6 +48,14 @@ def combined_offset(offset: np.ndarray | None, exposure: np.ndarray | None) -> n
     return log_exposure if offset is None else offset + log_exposure
 
 
+def _code_rows(codes: tuple[np.ndarray, ...]):
+    """The coded terms' codes as one row-major ``(n, k)`` array of the widest type they need
+    (the compiled kernels read it as it is), or ``()``."""
+    if not codes:
+        return ()
+    return np.ascontiguousarray(np.stack(codes, axis=1), dtype=np.result_type(*codes))
+
+
 @dataclass(frozen=True)
 class BlockBuilder:
     """Builds the block of one partition (a callable on pandas frames).
@@ -118,7 +126,7 @@ class BlockBuilder:
         block = Block(
             X=matrices.X,
             y=response,
-            codes=matrices.codes,
+            codes=_code_rows(matrices.codes),
             values=matrices.values,
             offset=offset,
             freq_weights=kept_values.get("freq_weights"),

@@ -73,6 +73,8 @@ class CodedTerm:
 
     def combine_codes(self, codes: list[np.ndarray]) -> np.ndarray:
         """Combined level of every row from its factors' level codes."""
+        if len(codes) == 1:
+            return np.asarray(codes[0]).astype(self.code_dtype)
         combined = np.zeros(len(codes[0]), dtype=np.int64)
         stride = 1
         for factor_codes, size in zip(codes, self.sizes):

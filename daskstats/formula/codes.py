@@ -82,21 +82,27 @@ def _fast_codes(code: str, levels, frame: pd.DataFrame) -> tuple[np.ndarray, np.
     Returns ``(codes, is_na)`` or None when the factor is anything else. Values that are not
     missing but match no level raise the same error as patsy's path.
     """
-    match = re.fullmatch(r"\s*(?:C\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*\)?\s*", code)
-    if match is None or match.group(1) not in frame.columns:
+    # a column, or C(column, ...): the contrast and other arguments do not change the codes
+    match = re.fullmatch(r"\s*(?:C\(\s*([A-Za-z_]\w*)\s*(?:,.*)?\)|([A-Za-z_]\w*))\s*", code)
+    if match is None:
         return None
-    if code.strip().startswith("C(") != code.strip().endswith(")"):
+    name = match.group(1) or match.group(2)
+    if name not in frame.columns:
         return None
-    values = frame[match.group(1)]
-    if pd.api.types.is_float_dtype(values.dtype) and not all(
-        isinstance(v, (int, float, np.number)) for v in levels
-    ):
-        return None
-    try:
-        categorical = pd.Categorical(values, categories=list(levels))
-    except (TypeError, ValueError):
-        return None
-    codes = np.asarray(categorical.codes, dtype=np.int64)
+    values = frame[name]
+    levels = list(levels)
+    if isinstance(values.dtype, pd.CategoricalDtype) and list(values.cat.categories) == levels:
+        codes = np.asarray(values.cat.codes, dtype=np.int64)  # already coded in this order
+    else:
+        if pd.api.types.is_float_dtype(values.dtype) and not all(
+            isinstance(v, (int, float, np.number)) for v in levels
+        ):
+            return None
+        try:
+            categorical = pd.Categorical(values, categories=levels)
+        except (TypeError, ValueError):
+            return None
+        codes = np.asarray(categorical.codes, dtype=np.int64)
     is_na = np.asarray(values.isna())
     unseen = (codes < 0) & ~is_na
     if unseen.any():

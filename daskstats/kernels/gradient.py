@@ -84,7 +84,7 @@ def gradient_pass(
             accumulator.add(rows, bound * np.broadcast_to(iws, ys.shape))
     # the coded terms' sums, once over the block: Σ_ℓ s v (gradient) and Σ_ℓ w v² (diagonal)
     grad_levels, diag_levels = [], []
-    for term, codes, values in zip(layout.coded, block.codes, block.values):
+    for term, codes, values in zip(layout.coded, block.term_codes(), block.values):
         assert scores is not None  # coded terms: collected above
         v = np.ones(nrows) if values is None else values
         grad_levels.append(-level_sums(codes, scores * v, term.n_levels))

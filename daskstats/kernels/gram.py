@@ -5,12 +5,12 @@ numpy hands ``B.T @ B`` to BLAS ``syrk`` and releases the GIL (scipy's ``dsyrk``
 it, which serializes the threaded scheduler's workers).
 
 Coded terms (each row has one column per term, with value ``v``, 1 without numeric factor), once
-per block over all its rows:
+per block over all its rows, in one compiled loop (:mod:`daskstats.kernels.coded`):
 
-* the diagonal level block ``Σ_{i∈ℓ} w v²`` and ``Σ_{i∈ℓ} w v z``: ``bincount`` — O(n);
-* level × dense ``Σ_{i∈ℓ} w v d_i``: a sparse one-hot product — O(n·p_d);
-* term × term ``Σ_{i: ℓ_s(i)=a, ℓ_t(i)=b} w v_s v_t``: a 2-D weighted ``bincount`` of the
-  combined index ``a·L_t + b`` — O(n + L_s·L_t).
+* the diagonal level block ``Σ_{i∈ℓ} w v²`` and ``Σ_{i∈ℓ} w v z`` — O(n);
+* level × dense ``Σ_{i∈ℓ} w v d_i`` — O(n·p_d);
+* term × term ``Σ_{i: ℓ_s(i)=a, ℓ_t(i)=b} w v_s v_t`` (a 2-D weighted bincount) —
+  O(n + L_s·L_t).
 
 A pass costs O(n·(k² + p_d²)) for k coded terms and p_d dense columns, plus O(Σ L_s·L_t) for
 the cross blocks, never O(n·L).
@@ -19,27 +19,19 @@ the cross blocks, never O(n·L).
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from daskstats.design.block import Block
 from daskstats.design.layout import Layout
+from daskstats.kernels.coded import coded_sums
 from daskstats.kernels.linear import ROWS_PER_SLICE
 from daskstats.linalg.gram import GramSums, LevelSums
 
-__all__ = ["GramAccumulator", "level_sums", "pair_sums"]
+__all__ = ["GramAccumulator", "level_sums"]
 
 
 def level_sums(codes: np.ndarray, weights: np.ndarray, n_levels: int) -> np.ndarray:
     """``Σ_{i∈ℓ} weights_i`` for every level ℓ."""
     return np.bincount(codes, weights=weights, minlength=n_levels)
-
-
-def pair_sums(
-    codes_s: np.ndarray, codes_t: np.ndarray, weights: np.ndarray, sizes: tuple[int, int]
-) -> np.ndarray:
-    """``Σ weights`` over the rows of every pair of levels, shape ``sizes`` (a 2-D bincount)."""
-    combined = codes_s.astype(np.int64) * sizes[1] + codes_t
-    return np.bincount(combined, weights=weights, minlength=sizes[0] * sizes[1]).reshape(sizes)
 
 
 class GramAccumulator:
@@ -108,30 +100,8 @@ class GramAccumulator:
         )
 
     def _coded_sums(self, w: np.ndarray) -> tuple[tuple[LevelSums, ...], dict | None]:
-        block, terms = self.block, self.layout.coded
-        z, X = self._z, block.X
-        n = block.nrows
-        # w·v per term (the weight of a row's column in that term)
-        weighted = [w if v is None else w * v for v in block.values]
-        levels = []
-        for t, term in enumerate(terms):
-            codes, value, wv = block.codes[t], block.values[t], weighted[t]
-            L = term.n_levels
-            diagonal = level_sums(codes, wv if value is None else wv * value, L)
-            rhs = None if z is None else level_sums(codes, wv * z, L)
-            if self._p:
-                onehot: sparse.csr_matrix = sparse.csr_matrix(
-                    (wv, codes, np.arange(n + 1)), shape=(n, L)
-                )
-                cross = np.asarray(onehot.T @ X)
-            else:
-                cross = np.zeros((L, 0))
-            levels.append(LevelSums(diagonal, rhs, cross))
-        pairs = {}
-        for s in range(len(terms)):
-            for t in range(s + 1, len(terms)):
-                value_t = block.values[t]
-                weights = weighted[s] if value_t is None else weighted[s] * value_t
-                sizes = (terms[s].n_levels, terms[t].n_levels)
-                pairs[(s, t)] = pair_sums(block.codes[s], block.codes[t], weights, sizes)
-        return tuple(levels), pairs or None
+        block = self.block
+        sizes = [t.n_levels for t in self.layout.coded]
+        sums = coded_sums(block.codes, block.values, sizes, block.X, w, self._z)
+        levels = tuple(LevelSums(d, r, c) for d, r, c in zip(sums.diagonal, sums.rhs, sums.cross))
+        return levels, sums.pairs or None

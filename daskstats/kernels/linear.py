@@ -60,7 +60,7 @@ def block_linear_predictor(
     """:func:`linear_predictor` on ``rows`` of a block (offset and log exposure included)."""
     return linear_predictor(
         block.X[rows],
-        tuple(c[rows] for c in block.codes),
+        tuple(c[rows] for c in block.term_codes()),
         tuple(None if v is None else v[rows] for v in block.values),
         coefficients,
         None if block.offset is None else block.offset[rows],

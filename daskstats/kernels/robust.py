@@ -139,7 +139,9 @@ def group_score_sums(
         raise ValueError("the block was built without its cluster groups")
     score, _, _ = score_parts(block, layout, family, params, scale)
     ids, keys = group_ids(block.groups[list(group_columns)])
-    sums = sparse_group_sums(ids, len(keys), block.X, score, block.codes, block.values, layout)
+    sums = sparse_group_sums(
+        ids, len(keys), block.X, score, block.term_codes(), block.values, layout
+    )
     frame = keys.iloc[sums.row].reset_index(drop=True)
     frame[GROUP_PARAM] = sums.col.astype(np.int64)
     frame[GROUP_VALUE] = sums.data

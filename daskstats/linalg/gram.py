@@ -31,6 +31,8 @@ __all__ = [
     "level_system",
     "pair_block",
     "rest_system",
+    "ridged",
+    "curvature",
 ]
 
 
@@ -73,6 +75,28 @@ class GramSums(Partial):
     rhs: np.ndarray | None = summed(None)
     levels: tuple[LevelSums, ...] = nested_each()
     pairs: dict | None = keyed()
+
+
+def ridged(gram: GramSums, amount: float) -> GramSums:
+    """The sums with ``amount`` added to every diagonal entry of ``XᵀWX`` (levels without rows
+    then get a finite, zero, solution)."""
+    dense = gram.dense + amount * np.eye(len(gram.dense))
+    levels = tuple(LevelSums(s.weight + amount, s.rhs, s.cross) for s in (gram.levels or ()))
+    return GramSums(dense, gram.rhs, levels, gram.pairs)
+
+
+def curvature(gram: GramSums, layout: Layout, v: np.ndarray) -> float:
+    """``vᵀ XᵀWX v`` from the pieces, in level space (no ``p × p`` matrix)."""
+    coefficients = layout.split(v)
+    d = coefficients.dense
+    total = float(d @ symmetrize(gram.dense) @ d)
+    levels = coefficients.levels
+    for t, sums in enumerate(gram.levels or ()):
+        u = levels[t]
+        total += float(np.dot(sums.weight, u * u)) + 2.0 * float(u @ (sums.cross @ d))
+    for (s, t), block in (gram.pairs or {}).items():
+        total += 2.0 * float(levels[s] @ block @ levels[t])
+    return total
 
 
 def level_system(

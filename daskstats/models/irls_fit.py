@@ -10,10 +10,11 @@ from daskstats.errors import DataError
 from daskstats.families import scale_is_estimated
 from daskstats.kernels.null import null_pass
 from daskstats.linalg.blocked import normalized_inverse, solve_normal_equations
-from daskstats.linalg.gram import full_matrix, full_rhs
+from daskstats.linalg.gram import curvature, full_matrix, full_rhs
 from daskstats.linalg.spd import inverse_spd, solve_dense
 from daskstats.models.assemble import assemble, collects_loglike, run_irls_pass, start_null
 from daskstats.models.base import check_solvable
+from daskstats.models.sample_start import sample_start
 from daskstats.passes.errors import dashboard_link
 from daskstats.results.glm import GLMResults
 from daskstats.solvers.irls import irls
@@ -101,6 +102,12 @@ def fit_irls(
         start_params = np.asarray(start_params, dtype=float)
         if start_params.shape != (p,):
             raise DataError(f"start_params must have {p} values ({', '.join(names)}).")
+    sampled = False
+    if start_params is None:  # near the estimate from a sample, when the data is large
+        start_params, null_intercept = sample_start(model, summary, null)
+        sampled = start_params is not None
+        if null_intercept is not None:
+            null.intercept = null_intercept
     runner.progress = verbose
     if verbose:
         _announce_dashboard()
@@ -115,6 +122,9 @@ def fit_irls(
         maxiter=maxiter,
         tol=tol,
         callback=_print_iteration if verbose else None,
+        # large data: a step predicted to change the deviance by less than tol is taken
+        # without a pass to confirm it (small data: statsmodels' iteration, step by step)
+        curvature=(lambda totals, step: curvature(totals.gram, layout, step)) if sampled else None,
     )
     if columns is None:
         normalized_cov = normalized_inverse(

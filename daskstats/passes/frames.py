@@ -9,8 +9,25 @@ from collections.abc import Iterator
 import dask
 import dask.dataframe as dd
 import pandas as pd
+from dask.delayed import delayed
 
 __all__ = ["DaskReader"]
+
+
+SPLIT_EVERY = 8
+
+
+def _distinct_rows(frame: pd.DataFrame, column_sets: list[list[str]]) -> list[pd.DataFrame]:
+    return [
+        pd.DataFrame({cols[0]: frame[cols[0]].unique()})
+        if len(cols) == 1
+        else frame[cols].drop_duplicates()
+        for cols in column_sets
+    ]
+
+
+def _union_rows(*parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    return [pd.concat(frames).drop_duplicates() for frames in zip(*parts)]
 
 
 class DaskReader:
@@ -35,8 +52,19 @@ class DaskReader:
             parts *= 2
 
     def distinct(self, column_sets: list[list[str]]) -> list[pd.DataFrame]:
-        """Distinct rows of each set of columns, in one parallel pass over just those columns."""
-        return list(dask.compute(*[self.data[cols].drop_duplicates() for cols in column_sets]))
+        """Distinct rows of each set of columns, in one parallel pass over just those columns:
+        one task per partition (its distinct rows of every set), combined by a tree."""
+        columns = list(dict.fromkeys(c for cols in column_sets for c in cols))
+        parts = [
+            delayed(_distinct_rows)(part, column_sets) for part in self.data[columns].to_delayed()
+        ]
+        while len(parts) > 1:
+            parts = [
+                delayed(_union_rows)(*parts[i : i + SPLIT_EVERY])
+                for i in range(0, len(parts), SPLIT_EVERY)
+            ]
+        (frames,) = dask.compute(parts[0])
+        return [frame.reset_index(drop=True) for frame in frames]
 
     def partitions(self, variables: tuple[str, ...]) -> Iterator[pd.DataFrame]:
         """Every partition of ``variables`` in order, one at a time (a serial pass)."""

@@ -56,7 +56,7 @@ def _block_values(block: Block, layout: Layout, params, meta, values_fn, *args):
     family = args[0] if args else None
     if family is not None and block.trials is not None:
         args = (with_trials(family, block.trials), *args[1:])
-    values = values_fn(eta, block.X, block.codes, block.values, layout, *args)
+    values = values_fn(eta, block.X, block.term_codes(), block.values, layout, *args)
     return _wrap(values, meta, pd.RangeIndex(len(eta)))
 
 

@@ -131,12 +131,15 @@ class PassRunner:
         self._record(label, started, counted)
         return total
 
-    def map(self, kernel: Callable, per_block_args: list[tuple], name: str) -> list:
-        """One pass returning ``kernel(block, *args_i)`` for every block (not combined)."""
+    def map(
+        self, kernel: Callable, per_block_args: list[tuple], name: str, counted: bool = True
+    ) -> list:
+        """One pass returning ``kernel(block, *args_i)`` for every block (not combined);
+        ``counted=False`` when the kernel reads only a few rows of a persisted block."""
         started = time.perf_counter()
         tasks = [delayed(kernel)(b, *args) for b, args in zip(self.blocks, per_block_args)]
         # one collection (dask's linear fusion does not accept the keys of several)
         with cluster_errors(name), threadpool_limits(1), fused(self.fuse):
             (results,) = dask.compute(delayed(_collect)(*tasks))
-        self._record(name, started)
+        self._record(name, started, counted)
         return list(results)

@@ -54,6 +54,8 @@ def irls(
     maxiter: int = 100,
     tol: float = 1e-8,
     callback: Callable[[dict], None] | None = None,
+    relative: bool = False,
+    curvature: Callable[[IRLSPartial, np.ndarray], float] | None = None,
 ) -> SolverResult:
     """Fit by IRLS.
 
@@ -80,7 +82,17 @@ def irls(
         See :func:`~daskstats.solvers.null.deviance_threshold`.
     callback : callable, optional
         Called with each history record (for ``verbose`` output).
+    relative : bool
+        ``tol`` is relative to the deviance.
+    curvature : callable, optional
+        ``curvature(totals, step)`` = ``stepᵀ XᵀWX step``, the deviance decrease the
+        quadratic model predicts for a step. When given, a step whose predicted decrease is
+        within the tolerance is taken without a pass to confirm it: the fit ends one pass
+        sooner (its statistics are those of the pass before the step, which differ from the
+        step's by less than the tolerance). statsmodels confirms every step: without
+        ``curvature`` the iteration count is statsmodels'.
     """
+    limit = (lambda d: tol * max(abs(d), 1e-300)) if relative else (lambda d: tol)
     history = History(callback)
 
     def record(iteration: int, totals: IRLSPartial, previous_dev: float, step: float) -> None:
@@ -126,6 +138,15 @@ def irls(
         previous_params, previous_totals = params, totals
         bread = previous_totals
         full_step = solve(previous_totals)
+        if curvature is not None and previous_params is not None:
+            predicted = curvature(previous_totals, full_step - previous_params)
+            if 0 <= predicted <= deviance_threshold(previous_totals.deviance, limit(crit_prev)):
+                params = full_step
+                history.record(
+                    n_iter, previous_totals.deviance - predicted, previous_totals.deviance, 1.0
+                )
+                converged = True
+                break
         proposal, step = full_step, 1.0
         totals = evaluate(proposal, pending_null(), near_convergence())
         halvings = 0
@@ -135,7 +156,7 @@ def irls(
             and halvings < MAX_HALVINGS
             and (
                 not np.isfinite(totals.deviance)
-                or totals.deviance - dev_prev > deviance_threshold(dev_prev, tol)
+                or totals.deviance - dev_prev > deviance_threshold(dev_prev, limit(dev_prev))
             )
         ):
             step /= 2
@@ -168,7 +189,7 @@ def irls(
             break
         # statsmodels records each deviance divided by the scale of the PREVIOUS iterate
         crit = totals.deviance / scale(previous_totals)
-        if abs(crit - crit_prev) <= deviance_threshold(crit, tol):
+        if abs(crit - crit_prev) <= deviance_threshold(crit, limit(crit)):
             converged = True
             break
         crit_prev = crit

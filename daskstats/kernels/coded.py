@@ -1,0 +1,237 @@
+"""The coded terms' sums of ``XᵀWX`` and ``XᵀWz`` in one compiled loop over a block's rows.
+
+For every row, with weight ``w``, working response ``z``, dense columns ``d`` and, per coded
+term ``t``, its level ``ℓ_t`` and value ``v_t`` (1 without a numeric factor)::
+
+    diagonal[t][ℓ_t]      += w v_t²
+    rhs[t][ℓ_t]           += w v_t z
+    cross[t][ℓ_t, :]      += w v_t d
+    pairs[s, t][ℓ_s, ℓ_t] += w v_s v_t          (s < t)
+
+numpy needs one pass over the rows per sum (a ``bincount`` per term and per pair, a sparse
+product per term), holding the GIL; this loop makes one pass for all of them and releases the
+GIL, so the threaded scheduler's partitions run in parallel. Measured on a 250,000-row block
+with 8 factors (5–100 levels) and 6 dense columns: 23 ms here against 36 ms for numpy, and
+0.09 s against 0.35 s for 8 blocks on 2 threads (``benchmarks/categoricals.py``). numba compiles
+it once per machine (cached); :func:`coded_sums_numpy` is the same computation in numpy (the
+fallback, and the reference the tests compare with).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+try:  # numba is a dependency; the numpy path keeps working without it
+    from numba import njit
+except ImportError:  # pragma: no cover - depends on the environment
+    njit = None
+
+__all__ = ["CodedSums", "coded_sums", "coded_sums_numpy", "as_code_rows", "HAVE_NUMBA"]
+
+HAVE_NUMBA = njit is not None
+
+
+class CodedSums:
+    """Per-term and per-pair sums of one block (flat buffers with offsets).
+
+    Attributes
+    ----------
+    diagonal, rhs : list of ndarray (L_t,)
+    cross : list of ndarray (L_t, p_dense)
+    pairs : dict
+        ``{(s, t): ndarray (L_s, L_t)}`` for ``s < t``.
+    """
+
+    def __init__(self, sizes: list[int], p: int, with_rhs: bool):
+        self.sizes = sizes
+        k = len(sizes)
+        self.level_offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        total = int(self.level_offsets[-1])
+        self.pair_index = np.full((k, k), -1, dtype=np.int64)
+        pair_total = 0
+        for s in range(k):
+            for t in range(s + 1, k):
+                self.pair_index[s, t] = pair_total
+                pair_total += sizes[s] * sizes[t]
+        self.diagonal_flat = np.zeros(total)
+        self.rhs_flat = np.zeros(total if with_rhs else 0)
+        self.cross_flat = np.zeros((total, p))
+        self.pairs_flat = np.zeros(pair_total)
+        self.with_rhs = with_rhs
+
+    def _level(self, flat: np.ndarray, t: int) -> np.ndarray:
+        return flat[self.level_offsets[t] : self.level_offsets[t + 1]]
+
+    @property
+    def diagonal(self) -> list[np.ndarray]:
+        return [self._level(self.diagonal_flat, t) for t in range(len(self.sizes))]
+
+    @property
+    def rhs(self) -> list[np.ndarray | None]:
+        if not self.with_rhs:
+            return [None] * len(self.sizes)
+        return [self._level(self.rhs_flat, t) for t in range(len(self.sizes))]
+
+    @property
+    def cross(self) -> list[np.ndarray]:
+        return [self._level(self.cross_flat, t) for t in range(len(self.sizes))]
+
+    @property
+    def pairs(self) -> dict:
+        out = {}
+        k = len(self.sizes)
+        for s in range(k):
+            for t in range(s + 1, k):
+                start = self.pair_index[s, t]
+                size = self.sizes[s] * self.sizes[t]
+                out[(s, t)] = self.pairs_flat[start : start + size].reshape(
+                    self.sizes[s], self.sizes[t]
+                )
+        return out
+
+
+def _loop_plain(codes, level_offsets, pair_base, sizes, X, w, z, with_rhs,
+                diagonal, rhs, cross, pairs):  # fmt: skip
+    """Terms without numeric factors (every value 1): the common case, specialized."""
+    n, k = codes.shape
+    p = X.shape[1]
+    for i in range(n):
+        wi = w[i]
+        wz = wi * z[i] if with_rhs else 0.0
+        for s in range(k):
+            level = codes[i, s]
+            a = level_offsets[s] + level
+            diagonal[a] += wi
+            if with_rhs:
+                rhs[a] += wz
+            for j in range(p):
+                cross[a, j] += wi * X[i, j]
+            for t in range(s + 1, k):
+                pairs[pair_base[s * k + t] + level * sizes[t] + codes[i, t]] += wi
+
+
+def _loop_values(codes, value_rows, value_slot, level_offsets, pair_base, sizes, X, w, z,
+                 with_rhs, diagonal, rhs, cross, pairs):  # fmt: skip
+    """Terms with numeric factors (``C(a):x``): each row's value in every term."""
+    n, k = codes.shape
+    p = X.shape[1]
+    value = np.ones(k, np.float64)
+    for i in range(n):
+        wi = w[i]
+        for t in range(k):
+            slot = value_slot[t]
+            value[t] = value_rows[i, slot] if slot >= 0 else 1.0
+        for s in range(k):
+            ws = wi * value[s]
+            level = codes[i, s]
+            a = level_offsets[s] + level
+            diagonal[a] += ws * value[s]
+            if with_rhs:
+                rhs[a] += ws * z[i]
+            for j in range(p):
+                cross[a, j] += ws * X[i, j]
+            for t in range(s + 1, k):
+                pairs[pair_base[s * k + t] + level * sizes[t] + codes[i, t]] += ws * value[t]
+
+
+if HAVE_NUMBA:
+    _plain = njit(nogil=True, cache=True)(_loop_plain)
+    _values = njit(nogil=True, cache=True)(_loop_values)
+else:  # pragma: no cover - depends on the environment
+    _plain = _values = None
+
+
+def as_code_rows(codes) -> np.ndarray:
+    """The coded terms' codes as one row-major ``(n, k)`` integer array (the block's own array
+    when it already is one)."""
+    if isinstance(codes, np.ndarray) and codes.ndim == 2:
+        return codes
+    return np.ascontiguousarray(np.stack([np.asarray(c) for c in codes], axis=1))
+
+
+def coded_sums(
+    codes,
+    values: tuple,
+    sizes: list[int],
+    X: np.ndarray,
+    w: np.ndarray,
+    z: np.ndarray | None,
+) -> CodedSums:
+    """The coded terms' sums over all rows of a block (compiled; numpy without numba).
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n, k) or tuple of k arrays of shape (n,)
+    values : tuple of k arrays of shape (n,) or None
+    sizes : list of int
+        Levels of each coded term.
+    X : ndarray of shape (n, p_dense)
+    w, z : ndarray of shape (n,)
+        Weights and working response (``z`` None: no right-hand side).
+    """
+    if _plain is None:  # pragma: no cover - depends on the environment
+        return coded_sums_numpy(codes, values, sizes, X, w, z)
+    k = len(sizes)
+    out = CodedSums(sizes, X.shape[1], z is not None)
+    pair_base = np.full(k * k, -1, dtype=np.int64)
+    for s in range(k):
+        for t in range(s + 1, k):
+            pair_base[s * k + t] = out.pair_index[s, t]
+    common = (
+        out.level_offsets,
+        pair_base,
+        np.asarray(sizes, dtype=np.int64),
+        np.ascontiguousarray(X),
+        w,
+        np.empty(0) if z is None else z,
+        z is not None,
+        out.diagonal_flat,
+        out.rhs_flat,
+        out.cross_flat,
+        out.pairs_flat,
+    )
+    slots = [t for t, v in enumerate(values) if v is not None]
+    if not slots:
+        _plain(as_code_rows(codes), *common)
+        return out
+    value_slot = np.full(k, -1, dtype=np.int64)
+    value_slot[slots] = np.arange(len(slots))
+    value_rows = np.stack([values[t] for t in slots], axis=1)
+    _values(as_code_rows(codes), value_rows, value_slot, *common)
+    return out
+
+
+def coded_sums_numpy(
+    codes: tuple,
+    values: tuple,
+    sizes: list[int],
+    X: np.ndarray,
+    w: np.ndarray,
+    z: np.ndarray | None,
+) -> CodedSums:
+    """:func:`coded_sums` with numpy: a ``bincount`` per term and per pair (2-D, on the
+    combined index ``ℓ_s · L_t + ℓ_t``), a sparse one-hot product per term."""
+    n = len(w)
+    out = CodedSums(sizes, X.shape[1], z is not None)
+    if isinstance(codes, np.ndarray) and codes.ndim == 2:
+        codes = tuple(codes[:, t] for t in range(codes.shape[1]))
+    weighted = [w if v is None else w * v for v in values]
+    for t, (term_codes, term_values) in enumerate(zip(codes, values)):
+        L, wv = sizes[t], weighted[t]
+        out.diagonal[t][:] = np.bincount(
+            term_codes, weights=wv if term_values is None else wv * term_values, minlength=L
+        )
+        if z is not None:
+            out.rhs[t][:] = np.bincount(term_codes, weights=wv * z, minlength=L)
+        if X.shape[1]:
+            onehot = sparse.csr_matrix((wv, term_codes, np.arange(n + 1)), shape=(n, L))
+            out.cross[t][:] = onehot.T @ X
+    pairs = out.pairs
+    for (s, t), block in pairs.items():
+        weights = weighted[s] if values[t] is None else weighted[s] * values[t]
+        combined = codes[s].astype(np.int64) * sizes[t] + codes[t]
+        block[:] = np.bincount(combined, weights=weights, minlength=sizes[s] * sizes[t]).reshape(
+            sizes[s], sizes[t]
+        )
+    return out
