@@ -32,12 +32,15 @@ def test_unknown_threshold_is_refused():
 def test_a_model_keeps_the_thresholds_it_was_built_with():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"y": rng.poisson(2.0, 400), "g": rng.integers(0, 6, 400)})
+    with ds.thresholds.override(codes_min_levels=6, dense_covariance_limit=3):
+        model = ds.GLM.from_formula("y ~ C(g)", frame, ds.families.Poisson())
+    assert model.thresholds.codes_min_levels == 6
+    assert model.layout.coded == ()  # 5 columns: below the raised minimum
     with ds.thresholds.override(codes_min_levels=2, dense_covariance_limit=3):
         model = ds.GLM.from_formula("y ~ C(g)", frame, ds.families.Poisson())
-    assert model.thresholds.codes_min_levels == 2
-    assert model.layout.coded != ()  # 5 columns: coded under the lowered minimum
     res = model.fit()  # fitted outside the block: still the model's own limits
     assert type(res.normalized_cov_params).__name__ == "BlockCovariance"
-    dense = ds.glm("y ~ C(g)", frame, ds.families.Poisson())
+    with ds.thresholds.override(codes_min_levels=10**9):
+        dense = ds.glm("y ~ C(g)", frame, ds.families.Poisson())
     assert dense.model.layout.coded == ()
     np.testing.assert_allclose(res.bse, dense.bse, rtol=1e-10)

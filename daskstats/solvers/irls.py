@@ -88,9 +88,10 @@ def irls(
         ``curvature(totals, step)`` = ``stepᵀ XᵀWX step``, the deviance decrease the
         quadratic model predicts for a step. When given, a step whose predicted decrease is
         within the tolerance is taken without a pass to confirm it: the fit ends one pass
-        sooner (its statistics are those of the pass before the step, which differ from the
-        step's by less than the tolerance). statsmodels confirms every step: without
-        ``curvature`` the iteration count is statsmodels'.
+        sooner. Its statistics are those of the pass before the step: the deviance (stationary
+        at the estimate) differs from the step's by less than the tolerance, Pearson's χ² and
+        the scale to first order in the step (~1e-8 relative). statsmodels confirms every
+        step: without ``curvature`` the iteration count is statsmodels'.
     """
     limit = (lambda d: tol * max(abs(d), 1e-300)) if relative else (lambda d: tol)
     history = History(callback)
