@@ -19,17 +19,19 @@ fallback, and the reference the tests compare with).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 
 try:  # numba is a dependency; the numpy path keeps working without it
-    from numba import njit
+    import numba
 except ImportError:  # pragma: no cover - depends on the environment
-    njit = None
+    numba = None  # type: ignore[assignment]
 
 __all__ = ["CodedSums", "coded_sums", "coded_sums_numpy", "as_code_rows", "HAVE_NUMBA"]
 
-HAVE_NUMBA = njit is not None
+HAVE_NUMBA = numba is not None
 
 
 class CodedSums:
@@ -91,8 +93,20 @@ class CodedSums:
         return out
 
 
-def _loop_plain(codes, level_offsets, pair_base, sizes, X, w, z, with_rhs,
-                diagonal, rhs, cross, pairs):  # fmt: skip
+def _loop_plain(
+    codes: np.ndarray,
+    level_offsets: np.ndarray,
+    pair_base: np.ndarray,
+    sizes: np.ndarray,
+    X: np.ndarray,
+    w: np.ndarray,
+    z: np.ndarray,
+    with_rhs: bool,
+    diagonal: np.ndarray,
+    rhs: np.ndarray,
+    cross: np.ndarray,
+    pairs: np.ndarray,
+) -> None:
     """Terms without numeric factors (every value 1): the common case, specialized."""
     n, k = codes.shape
     p = X.shape[1]
@@ -111,8 +125,22 @@ def _loop_plain(codes, level_offsets, pair_base, sizes, X, w, z, with_rhs,
                 pairs[pair_base[s * k + t] + level * sizes[t] + codes[i, t]] += wi
 
 
-def _loop_values(codes, value_rows, value_slot, level_offsets, pair_base, sizes, X, w, z,
-                 with_rhs, diagonal, rhs, cross, pairs):  # fmt: skip
+def _loop_values(
+    codes: np.ndarray,
+    value_rows: np.ndarray,
+    value_slot: np.ndarray,
+    level_offsets: np.ndarray,
+    pair_base: np.ndarray,
+    sizes: np.ndarray,
+    X: np.ndarray,
+    w: np.ndarray,
+    z: np.ndarray,
+    with_rhs: bool,
+    diagonal: np.ndarray,
+    rhs: np.ndarray,
+    cross: np.ndarray,
+    pairs: np.ndarray,
+) -> None:
     """Terms with numeric factors (``C(a):x``): each row's value in every term."""
     n, k = codes.shape
     p = X.shape[1]
@@ -135,14 +163,14 @@ def _loop_values(codes, value_rows, value_slot, level_offsets, pair_base, sizes,
                 pairs[pair_base[s * k + t] + level * sizes[t] + codes[i, t]] += ws * value[t]
 
 
-if HAVE_NUMBA:
-    _plain = njit(nogil=True, cache=True)(_loop_plain)
-    _values = njit(nogil=True, cache=True)(_loop_values)
-else:  # pragma: no cover - depends on the environment
-    _plain = _values = None
+_plain: Any = None
+_values: Any = None
+if numba is not None:
+    _plain = numba.njit(nogil=True, cache=True)(_loop_plain)
+    _values = numba.njit(nogil=True, cache=True)(_loop_values)
 
 
-def as_code_rows(codes) -> np.ndarray:
+def as_code_rows(codes: np.ndarray | tuple) -> np.ndarray:
     """The coded terms' codes as one row-major ``(n, k)`` integer array (the block's own array
     when it already is one)."""
     if isinstance(codes, np.ndarray) and codes.ndim == 2:
@@ -151,7 +179,7 @@ def as_code_rows(codes) -> np.ndarray:
 
 
 def coded_sums(
-    codes,
+    codes: np.ndarray | tuple,
     values: tuple,
     sizes: list[int],
     X: np.ndarray,
@@ -203,7 +231,7 @@ def coded_sums(
 
 
 def coded_sums_numpy(
-    codes: tuple,
+    codes: np.ndarray | tuple,
     values: tuple,
     sizes: list[int],
     X: np.ndarray,
@@ -223,7 +251,7 @@ def coded_sums_numpy(
             term_codes, weights=wv if term_values is None else wv * term_values, minlength=L
         )
         if z is not None:
-            out.rhs[t][:] = np.bincount(term_codes, weights=wv * z, minlength=L)
+            out._level(out.rhs_flat, t)[:] = np.bincount(term_codes, weights=wv * z, minlength=L)
         if X.shape[1]:
             onehot = sparse.csr_matrix((wv, term_codes, np.arange(n + 1)), shape=(n, L))
             out.cross[t][:] = onehot.T @ X

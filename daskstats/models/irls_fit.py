@@ -37,6 +37,17 @@ def _announce_dashboard() -> None:
         print(f"dask dashboard: {link}", flush=True)
 
 
+def _curvature(layout):
+    """``stepᵀ XᵀWX step`` from an IRLS pass's sums."""
+
+    def predicted(totals, step: np.ndarray) -> float:
+        if totals.gram is None:
+            raise ValueError("the pass holds no weighted least-squares system")
+        return curvature(totals.gram, layout, step)
+
+    return predicted
+
+
 def fit_irls(
     model,
     *,
@@ -124,7 +135,7 @@ def fit_irls(
         callback=_print_iteration if verbose else None,
         # large data: a step predicted to change the deviance by less than tol is taken
         # without a pass to confirm it (small data: statsmodels' iteration, step by step)
-        curvature=(lambda totals, step: curvature(totals.gram, layout, step)) if sampled else None,
+        curvature=_curvature(layout) if sampled else None,
     )
     if columns is None:
         normalized_cov = normalized_inverse(
