@@ -123,12 +123,15 @@ class Layout:
     coded : tuple of CodedTerm
     dense_terms : tuple of str or None
         Names of the terms built as dense columns (None: every term, no coded term).
+    intercept : int or None
+        Index among the dense columns of the intercept (a column of ones), if there is one.
     """
 
     n_params: int
     dense: np.ndarray
     coded: tuple[CodedTerm, ...] = ()
     dense_terms: tuple[str, ...] | None = None
+    intercept: int | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
     @classmethod

@@ -113,9 +113,18 @@ def plan_layout(
         }
     else:
         chosen = {}
+    names = spec.exog_names
     if not chosen:
-        return Layout(p, np.arange(p))
+        dense = np.arange(p)
+        return Layout(p, dense, intercept=_intercept(names, dense))
     terms = tuple(t for pieces in chosen.values() for t in pieces)
     coded_columns = np.concatenate([t.columns for t in terms])
     dense_terms = tuple(t.name() for t in spec.x_info.terms if t.name() not in chosen)
-    return Layout(p, np.setdiff1d(np.arange(p), coded_columns), terms, dense_terms)
+    dense = np.setdiff1d(np.arange(p), coded_columns)
+    return Layout(p, dense, terms, dense_terms, _intercept(names, dense))
+
+
+def _intercept(names: list[str], dense: np.ndarray) -> int | None:
+    """Index among the dense columns of patsy's intercept column."""
+    hits = [i for i, j in enumerate(dense) if names[j] == "Intercept"]
+    return hits[0] if hits else None

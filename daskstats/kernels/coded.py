@@ -29,7 +29,14 @@ try:  # numba is a dependency; the numpy path keeps working without it
 except ImportError:  # pragma: no cover - depends on the environment
     numba = None  # type: ignore[assignment]
 
-__all__ = ["CodedSums", "coded_sums", "coded_sums_numpy", "as_code_rows", "HAVE_NUMBA"]
+__all__ = [
+    "CodedSums",
+    "coded_sums",
+    "coded_sums_numpy",
+    "add_coded_levels",
+    "as_code_rows",
+    "HAVE_NUMBA",
+]
 
 HAVE_NUMBA = numba is not None
 
@@ -95,6 +102,7 @@ class CodedSums:
 
 def _loop_plain(
     codes: np.ndarray,
+    first: int,
     level_offsets: np.ndarray,
     pair_base: np.ndarray,
     sizes: np.ndarray,
@@ -107,7 +115,8 @@ def _loop_plain(
     cross: np.ndarray,
     pairs: np.ndarray,
 ) -> None:
-    """Terms without numeric factors (every value 1): the common case, specialized."""
+    """Terms without numeric factors (every value 1): the common case, specialized. Dense
+    columns before ``first`` are skipped (the intercept: its cross sums are the diagonal)."""
     n, k = codes.shape
     p = X.shape[1]
     for i in range(n):
@@ -119,7 +128,7 @@ def _loop_plain(
             diagonal[a] += wi
             if with_rhs:
                 rhs[a] += wz
-            for j in range(p):
+            for j in range(first, p):
                 cross[a, j] += wi * X[i, j]
             for t in range(s + 1, k):
                 pairs[pair_base[s * k + t] + level * sizes[t] + codes[i, t]] += wi
@@ -163,11 +172,43 @@ def _loop_values(
                 pairs[pair_base[s * k + t] + level * sizes[t] + codes[i, t]] += ws * value[t]
 
 
+def _add_levels(
+    codes: np.ndarray,
+    start: int,
+    stop: int,
+    levels: np.ndarray,
+    level_offsets: np.ndarray,
+    eta: np.ndarray,
+) -> None:
+    """``eta[i] += Σ_t levels[offset_t + codes[start + i, t]]`` for the rows ``start:stop``."""
+    k = codes.shape[1]
+    for i in range(stop - start):
+        total = 0.0
+        for t in range(k):
+            total += levels[level_offsets[t] + codes[start + i, t]]
+        eta[i] += total
+
+
 _plain: Any = None
 _values: Any = None
+_add: Any = None
 if numba is not None:
     _plain = numba.njit(nogil=True, cache=True)(_loop_plain)
     _values = numba.njit(nogil=True, cache=True)(_loop_values)
+    _add = numba.njit(nogil=True, cache=True)(_add_levels)
+
+
+def add_coded_levels(
+    eta: np.ndarray, codes: np.ndarray, rows: slice, levels: tuple[np.ndarray, ...]
+) -> bool:
+    """Add the coded terms' level coefficients of ``rows`` to ``eta`` in one compiled loop
+    (terms without values, row-major codes); False when that does not apply."""
+    if _add is None or not (isinstance(codes, np.ndarray) and codes.ndim == 2):
+        return False
+    start, stop, _ = rows.indices(codes.shape[0])
+    offsets = np.r_[0, np.cumsum([len(v) for v in levels])].astype(np.int64)
+    _add(codes, start, stop, np.concatenate(levels), offsets, eta)
+    return True
 
 
 def as_code_rows(codes: np.ndarray | tuple) -> np.ndarray:
@@ -185,6 +226,7 @@ def coded_sums(
     X: np.ndarray,
     w: np.ndarray,
     z: np.ndarray | None,
+    intercept: int | None = None,
 ) -> CodedSums:
     """The coded terms' sums over all rows of a block (compiled; numpy without numba).
 
@@ -197,6 +239,8 @@ def coded_sums(
     X : ndarray of shape (n, p_dense)
     w, z : ndarray of shape (n,)
         Weights and working response (``z`` None: no right-hand side).
+    intercept : int, optional
+        Index of a dense column of ones (its cross sums are the diagonal's).
     """
     if _plain is None:  # pragma: no cover - depends on the environment
         return coded_sums_numpy(codes, values, sizes, X, w, z)
@@ -221,7 +265,10 @@ def coded_sums(
     )
     slots = [t for t, v in enumerate(values) if v is not None]
     if not slots:
-        _plain(as_code_rows(codes), *common)
+        first = 1 if intercept == 0 else 0
+        _plain(as_code_rows(codes), first, *common)
+        if first:
+            out.cross_flat[:, 0] = out.diagonal_flat
         return out
     value_slot = np.full(k, -1, dtype=np.int64)
     value_slot[slots] = np.arange(len(slots))

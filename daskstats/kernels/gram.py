@@ -102,6 +102,8 @@ class GramAccumulator:
     def _coded_sums(self, w: np.ndarray) -> tuple[tuple[LevelSums, ...], dict | None]:
         block = self.block
         sizes = [t.n_levels for t in self.layout.coded]
-        sums = coded_sums(block.codes, block.values, sizes, block.X, w, self._z)
+        sums = coded_sums(
+            block.codes, block.values, sizes, block.X, w, self._z, self.layout.intercept
+        )
         levels = tuple(LevelSums(d, r, c) for d, r, c in zip(sums.diagonal, sums.rhs, sums.cross))
         return levels, sums.pairs or None

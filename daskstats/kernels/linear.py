@@ -9,6 +9,7 @@ import numpy as np
 
 from daskstats.design.block import Block, likelihood_weights, row_weights
 from daskstats.design.layout import Coefficients
+from daskstats.kernels.coded import add_coded_levels
 
 __all__ = [
     "linear_predictor",
@@ -58,6 +59,12 @@ def block_linear_predictor(
     block: Block, coefficients: Coefficients, rows: slice = slice(None)
 ) -> np.ndarray:
     """:func:`linear_predictor` on ``rows`` of a block (offset and log exposure included)."""
+    if coefficients.levels and all(v is None for v in block.values):
+        eta = block.X[rows] @ coefficients.dense
+        if add_coded_levels(eta, block.codes, rows, coefficients.levels):
+            if block.offset is not None:
+                eta += block.offset[rows]
+            return eta
     return linear_predictor(
         block.X[rows],
         tuple(c[rows] for c in block.term_codes()),

@@ -30,13 +30,16 @@ def _indicators(codes, values):
 
 
 @pytest.mark.parametrize("with_values", [False, True], ids=["plain", "values"])
-@pytest.mark.parametrize("implementation", ["compiled", "numpy"])
+@pytest.mark.parametrize("implementation", ["compiled", "compiled-intercept", "numpy"])
 def test_coded_sums_equal_indicator_products(with_values, implementation):
-    if implementation == "compiled" and not HAVE_NUMBA:
+    if implementation.startswith("compiled") and not HAVE_NUMBA:
         pytest.skip("numba is not installed")
     codes, values, X, w, z = _data(with_values)
-    compute = coded_sums if implementation == "compiled" else coded_sums_numpy
-    sums = compute(codes, values, SIZES, X, w, z)
+    if implementation == "numpy":
+        sums = coded_sums_numpy(codes, values, SIZES, X, w, z)
+    else:  # column 0 of X is the intercept: its cross sums may come from the diagonal
+        intercept = 0 if implementation.endswith("intercept") else None
+        sums = coded_sums(codes, values, SIZES, X, w, z, intercept)
     Z = _indicators(codes, values)
     edges = np.r_[0, np.cumsum(SIZES)]
     gram = Z.T @ (Z * w[:, None])
