@@ -53,6 +53,9 @@ class Thresholds:
         An unpenalized fit of a persisted design with more rows than twice this starts from a
         fit on a sample of about this many rows (taken from every partition), so that the
         passes over the whole data start near the estimate.
+    sample_start_max_params : int
+        ... and with at most this many parameters (beyond, a sample fit's solves cost as much
+        as the passes it would save).
     split_every : int
         Width of the tree that sums partial results.
     """
@@ -66,6 +69,7 @@ class Thresholds:
     persist_fraction: float = 0.5
     prototype_rows: int = 200
     sample_start_rows: int = 50_000
+    sample_start_max_params: int = 1000
     split_every: int = 8
 
 

@@ -122,21 +122,32 @@ def fit_irls(
     runner.progress = verbose
     if verbose:
         _announce_dashboard()
-    result = irls(
-        evaluate,
-        p,
-        solve=solve,
-        scale=scale,
-        null=null,
-        null_evaluate=null_evaluate,
-        start_params=start_params,
-        maxiter=maxiter,
-        tol=tol,
-        callback=_print_iteration if verbose else None,
+
+    def run(start, null, curvature):
+        return irls(
+            evaluate,
+            p,
+            solve=solve,
+            scale=scale,
+            null=null,
+            null_evaluate=null_evaluate,
+            start_params=start,
+            maxiter=maxiter,
+            tol=tol,
+            callback=_print_iteration if verbose else None,
+            curvature=curvature,
+        )
+
+    if sampled:
         # large data: a step predicted to change the deviance by less than tol is taken
         # without a pass to confirm it (small data: statsmodels' iteration, step by step)
-        curvature=_curvature(layout) if sampled else None,
-    )
+        try:
+            result = run(start_params, null, _curvature(layout))
+        except DataError:  # the sample's start led nowhere: statsmodels' start
+            null = start_null(model, summary)
+            result = run(None, null, None)
+    else:
+        result = run(start_params, null, None)
     if columns is None:
         normalized_cov = normalized_inverse(
             result.bread.gram, layout, model.thresholds.dense_covariance_limit, names

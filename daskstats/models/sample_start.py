@@ -4,8 +4,9 @@ statsmodels starts IRLS at ``μ = (y + ȳ)/2`` and needs 4–8 passes over the d
 sample of ~``Thresholds.sample_start_rows`` rows — the first rows of every persisted partition,
 in memory, with the same kernels — lands near the estimate, and the passes over the whole
 data then converge in 2–3 (the converged result is the same: both iterate to the same
-maximum; only the iteration count differs from statsmodels'). Levels absent from the sample
-start at 0 (a tiny ridge keeps the sample's system solvable). When the sample fit fails, or
+maximum; only the iteration count differs from statsmodels'). The sample fit carries a ridge
+worth one average row on every coefficient: a level with few (or no) rows in the sample, or only
+zeros, starts near 0 instead of at a diverging sample estimate. When the sample fit fails, or
 the design is streamed (a sample would cost a read), the fit starts as statsmodels does.
 """
 
@@ -32,8 +33,8 @@ __all__ = ["sample_start"]
 SAMPLE_MAXITER = 25
 #: the sample fit's convergence: relative deviance change (its statistical error is larger)
 SAMPLE_TOL = 1e-8
-#: ridge on the sample's system, relative to its largest diagonal entry
-SAMPLE_RIDGE = 1e-10
+#: the ridge on every coefficient of the sample fit, in average rows' weight
+SAMPLE_RIDGE_ROWS = 1.0
 
 
 def sample_start(
@@ -41,8 +42,14 @@ def sample_start(
 ) -> tuple[np.ndarray | None, float | None]:
     """Coefficients (and, with an offset, the null model's intercept) fitted on a sample, or
     ``(None, None)`` when no sample start applies."""
-    target = model.thresholds.sample_start_rows
-    if model.source is None or not model.source.persisted or summary.nobs < 2 * target:
+    limits = model.thresholds
+    target = limits.sample_start_rows
+    if (
+        model.source is None
+        or not model.source.persisted
+        or summary.nobs < 2 * target
+        or len(model.exog_names) > limits.sample_start_max_params
+    ):
         return None, None
     started = time.perf_counter()
     fraction = target / summary.nobs
@@ -60,12 +67,12 @@ def sample_start(
 
     def solve(totals):
         gram = totals.gram
-        largest = max(
-            float(np.max(np.diag(gram.dense), initial=0.0)),
-            *[float(np.max(s.weight, initial=0.0)) for s in gram.levels or ()],
-            1.0,
-        )
-        return solve_normal_equations(ridged(gram, SAMPLE_RIDGE * largest), layout, names)
+        if gram.levels:  # every row is in one level of each coded term: Σ weights per row
+            row_weight = float(gram.levels[0].weight.sum()) / sample.nrows
+        else:
+            row_weight = float(np.max(np.diag(gram.dense), initial=1.0)) / sample.nrows
+        amount = SAMPLE_RIDGE_ROWS * max(row_weight, 1e-12)
+        return solve_normal_equations(ridged(gram, amount), layout, names)
 
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
