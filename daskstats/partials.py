@@ -13,7 +13,6 @@ Nothing here imports the rest of the package.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -34,36 +33,57 @@ __all__ = [
 P = TypeVar("P", bound="Partial")
 
 
-def _none_aware(rule: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    def combine(a: Any, b: Any) -> Any:
+def _none_aware(rule: Callable[[Any, Any, bool], Any]) -> Callable[[Any, Any, bool], Any]:
+    def combine(a: Any, b: Any, into: bool) -> Any:
         if a is None:
-            return b
+            return _owned(b) if into else b
         if b is None:
             return a
-        return rule(a, b)
+        return rule(a, b, into)
 
     return combine
 
 
-def _keyed(a: dict, b: dict) -> dict:
-    out = dict(a)
+def _owned(value: Any) -> Any:
+    """A copy whose arrays belong to it (so that they may be added into)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, Partial):
+        return type(value)(
+            **{f.name: _owned(getattr(value, f.name)) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+        )
+    if isinstance(value, dict):
+        return {k: _owned(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_owned(v) for v in value)
+    return value
+
+
+def _add(a: Any, b: Any, into: bool) -> Any:
+    if into and isinstance(a, np.ndarray) and a.shape == np.shape(b) and a.flags.writeable:
+        return np.add(a, b, out=a)
+    return a + b
+
+
+def _keyed(a: dict, b: dict, into: bool) -> dict:
+    out = a if into else dict(a)
     for key, value in b.items():
-        out[key] = out[key] + value if key in out else value
+        out[key] = _add(out[key], value, into) if key in out else (_owned(value) if into else value)
     return out
 
 
-def _each(a: tuple, b: tuple) -> tuple:
+def _each(a: tuple, b: tuple, into: bool) -> tuple:
     if len(a) != len(b):
         raise ValueError(f"cannot combine {len(a)} partials with {len(b)}")
-    return tuple(x.combine(y) for x, y in zip(a, b))
+    return tuple(x.combine(y, into=into) for x, y in zip(a, b))
 
 
-_RULES: dict[str, Callable[[Any, Any], Any]] = {
-    "sum": _none_aware(lambda a, b: a + b),
-    "max": _none_aware(max),
-    "min": _none_aware(min),
-    "concat": _none_aware(lambda a, b: tuple(a) + tuple(b)),
-    "nested": _none_aware(lambda a, b: a.combine(b)),
+_RULES: dict[str, Callable[[Any, Any, bool], Any]] = {
+    "sum": _none_aware(_add),
+    "max": _none_aware(lambda a, b, into: max(a, b)),
+    "min": _none_aware(lambda a, b, into: min(a, b)),
+    "concat": _none_aware(lambda a, b, into: tuple(a) + tuple(b)),
+    "nested": _none_aware(lambda a, b, into: a.combine(b, into=into)),
     "each": _none_aware(_each),
     "keyed": _none_aware(_keyed),
 }
@@ -112,8 +132,12 @@ class Partial:
     """Base of the typed partial results; subclasses are dataclasses built with the field
     helpers of this module (every field must say how it combines)."""
 
-    def combine(self: P, other: P) -> P:
-        """The partial of the union of the rows behind ``self`` and ``other``."""
+    def combine(self: P, other: P, into: bool = False) -> P:
+        """The partial of the union of the rows behind ``self`` and ``other``.
+
+        ``into=True`` adds ``other``'s arrays into ``self``'s (which must belong to ``self``:
+        see :func:`combine_all`) instead of allocating new ones.
+        """
         if type(other) is not type(self):
             raise TypeError(f"cannot combine {type(self).__name__} with {type(other).__name__}")
         values = {}
@@ -121,10 +145,18 @@ class Partial:
             rule = f.metadata.get("combine")
             if rule is None:
                 raise TypeError(f"{type(self).__name__}.{f.name} does not say how it combines")
-            values[f.name] = _RULES[rule](getattr(self, f.name), getattr(other, f.name))
+            values[f.name] = _RULES[rule](getattr(self, f.name), getattr(other, f.name), into)
         return type(self)(**values)
 
 
 def combine_all(parts: Iterable[P]) -> P:
-    """Combine partials left to right (the aggregate step of a tree)."""
-    return functools.reduce(lambda a, b: a.combine(b), parts)
+    """Combine partials left to right (the aggregate step of a tree): the first one's arrays
+    are copied once, the others added into the copy (no new array per addition; the inputs
+    are not modified)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    total = _owned(parts[0])
+    for part in parts[1:]:
+        total = total.combine(part, into=True)
+    return total

@@ -93,3 +93,14 @@ def test_a_field_without_a_rule_is_an_error():
 
     with pytest.raises(TypeError, match="does not say how it combines"):
         Loose().combine(Loose())
+
+
+def test_combining_many_leaves_the_inputs_as_they_were():
+    parts = [_part(i) for i in (1, 2, 3, 4)]
+    before = [(p.vector.copy(), {k: v for k, v in p.sums.items()}) for p in parts]
+    total = combine_all(parts)
+    np.testing.assert_array_equal(total.vector, np.arange(3.0) * 10)
+    for part, (vector, sums) in zip(parts, before):
+        np.testing.assert_array_equal(part.vector, vector)
+        assert part.sums == sums
+    assert total.vector is not parts[0].vector

@@ -138,16 +138,18 @@ def fit_irls(
             curvature=curvature,
         )
 
+    # large data: a step predicted to change the deviance by less than tol is taken without a
+    # pass to confirm it (small data: statsmodels' iteration, step by step)
+    large = summary.nobs >= 2 * model.thresholds.sample_start_rows
+    predicted = _curvature(layout) if large else None
     if sampled:
-        # large data: a step predicted to change the deviance by less than tol is taken
-        # without a pass to confirm it (small data: statsmodels' iteration, step by step)
         try:
-            result = run(start_params, null, _curvature(layout))
+            result = run(start_params, null, predicted)
         except DataError:  # the sample's start led nowhere: statsmodels' start
             null = start_null(model, summary)
-            result = run(None, null, None)
+            result = run(None, null, predicted)
     else:
-        result = run(start_params, null, None)
+        result = run(start_params, null, predicted)
     if columns is None:
         normalized_cov = normalized_inverse(
             result.bread.gram, layout, model.thresholds.dense_covariance_limit, names

@@ -101,7 +101,7 @@ def irls(
 
     def update_null(totals: IRLSPartial) -> None:
         if null is not None:
-            null.update(totals.null, tol)
+            null.update(totals.null, tol, predictive=curvature is not None)
 
     def pending_null() -> NullSpec | None:
         return None if null is None else null.pending
@@ -139,17 +139,26 @@ def irls(
         previous_params, previous_totals = params, totals
         bread = previous_totals
         full_step = solve(previous_totals)
+        last_likely = near_convergence()
         if curvature is not None and previous_params is not None:
             predicted = curvature(previous_totals, full_step - previous_params)
             if 0 <= predicted <= deviance_threshold(previous_totals.deviance, limit(crit_prev)):
                 params = full_step
                 history.record(
-                    n_iter, previous_totals.deviance - predicted, previous_totals.deviance, 1.0
+                    n_iter,
+                    previous_totals.deviance - predicted,
+                    previous_totals.deviance,
+                    1.0,
+                    predicted=True,  # taken without a pass (the deviance is the predicted one)
                 )
                 converged = True
                 break
+            # a small predicted change: the next pass is likely the last, collect its statistics
+            last_likely = last_likely or predicted < LOGLIKE_WHEN_CHANGE_BELOW * abs(
+                previous_totals.deviance
+            )
         proposal, step = full_step, 1.0
-        totals = evaluate(proposal, pending_null(), near_convergence())
+        totals = evaluate(proposal, pending_null(), last_likely)
         halvings = 0
         dev_prev = previous_totals.deviance
         while (

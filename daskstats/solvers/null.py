@@ -48,9 +48,16 @@ class NullModel:
         """What the next pass should evaluate (None once converged)."""
         return None if self.converged else self.spec
 
-    def update(self, sums: NullSums | None, tol: float, relative: bool = False) -> bool:
+    def update(
+        self, sums: NullSums | None, tol: float, relative: bool = False, predictive: bool = False
+    ) -> bool:
         """Take a pass's null sums: converged when the deviance change is at most ``tol``
-        (``tol · max(1, |D₀|)`` when ``relative``), else one IRLS step of the intercept."""
+        (``tol · max(1, |D₀|)`` when ``relative``), else one IRLS step of the intercept.
+
+        ``predictive``: also converged, after taking the step, when the step's predicted
+        deviance change (``Σw · step²``) is within ``tol`` (no pass to confirm it; the null
+        deviance and log-likelihood are those before the step, within ``tol``).
+        """
         if self.converged or sums is None:
             return self.converged
         self.sums = sums
@@ -64,5 +71,8 @@ class NullModel:
             return True
         self.deviance = dev0
         assert sums.weighted_z is not None and sums.weight is not None  # with an intercept
-        self.intercept = sums.weighted_z / sums.weight
-        return False
+        step = sums.weighted_z / sums.weight - self.intercept
+        self.intercept += step
+        if predictive and sums.weight * step * step <= deviance_threshold(dev0, limit):
+            self.converged = True
+        return self.converged

@@ -78,7 +78,10 @@ def test_streamed_fit_on_a_tight_cluster(tmp_path):
     sizes = [size for pairs in spilled.values() for _, size in pairs]
     assert max(sizes, default=0) < 0.05 * design_bytes / PARTS  # a block would be 20x larger
     assert sum(sizes) < 0.01 * design_bytes
-    assert res.passes == res.n_iter + 2
+    # the checks' pass, then one per iteration and the start's (the last step is taken
+    # without a pass when the large-data stop predicts it within the tolerance)
+    confirmed = not res.fit_history[-1].get("predicted", False)
+    assert res.passes == res.n_iter + 1 + confirmed
     np.testing.assert_allclose(res.params, in_memory.params, rtol=1e-9)
     np.testing.assert_allclose(res.bse, in_memory.bse, rtol=1e-9)
     assert res.llf == pytest.approx(in_memory.llf, rel=1e-9)
