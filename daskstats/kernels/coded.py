@@ -19,6 +19,7 @@ fallback, and the reference the tests compare with).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "coded_sums",
     "coded_sums_numpy",
     "add_coded_levels",
+    "warm_up",
     "as_code_rows",
     "HAVE_NUMBA",
 ]
@@ -196,6 +198,31 @@ if numba is not None:
     _plain = numba.njit(nogil=True, cache=True)(_loop_plain)
     _values = numba.njit(nogil=True, cache=True)(_loop_values)
     _add = numba.njit(nogil=True, cache=True)(_add_levels)
+
+
+_WARMED: list = []
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Load (or compile) the compiled loops in a background thread, once per process, so that
+    the first pass does not wait for them (a model with coded terms calls this while its
+    blocks are being built)."""
+    if numba is None:
+        return
+    with _WARM_LOCK:
+        if _WARMED:
+            return
+        _WARMED.append(True)
+
+    def run() -> None:
+        codes = np.zeros((2, 2), dtype=np.int16)
+        X, w = np.ones((2, 2)), np.ones(2)
+        coded_sums(codes, (None, None), [1, 1], X, w, w, 0)
+        coded_sums(codes, (None, w), [1, 1], X, w, w)
+        add_coded_levels(np.zeros(2), codes, slice(0, 2), (np.zeros(1), np.zeros(1)))
+
+    threading.Thread(target=run, name="daskstats-warm-up", daemon=True).start()
 
 
 def add_coded_levels(

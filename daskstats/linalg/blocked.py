@@ -43,10 +43,9 @@ def _schur(gram: GramSums, layout: Layout, names: list[str] | None, with_rhs: bo
     assert e is not None
     rest, A_rr, A_re, a, r_r, r_e = rest_system(gram, layout, e, with_rhs)
     _check_levels(a, layout.coded[e], names)
-    scaled = A_re / a  # (n_rest, k_e)
-    root = A_re / np.sqrt(a)
+    root = A_re * (1.0 / np.sqrt(a))
     schur = A_rr - root @ root.T  # numpy hands B Bᵀ to BLAS syrk (half a product's flops)
-    return e, rest, schur, A_re, a, scaled, r_r, r_e
+    return e, rest, schur, A_re, a, r_r, r_e
 
 
 def solve_normal_equations(gram: GramSums, layout: Layout, names: list[str]) -> np.ndarray:
@@ -55,9 +54,9 @@ def solve_normal_equations(gram: GramSums, layout: Layout, names: list[str]) -> 
         raise ValueError("these sums hold no right-hand side (XᵀWz)")
     if not layout.coded:
         return solve_dense(symmetrize(gram.dense), gram.rhs, names)
-    e, rest, schur, A_re, a, scaled, r_r, r_e = _schur(gram, layout, names, True)
+    e, rest, schur, A_re, a, r_r, r_e = _schur(gram, layout, names, True)
     assert r_r is not None and r_e is not None
-    beta_r = solve_dense(schur, r_r - scaled @ r_e, [names[j] for j in rest])
+    beta_r = solve_dense(schur, r_r - A_re @ (r_e / a), [names[j] for j in rest])
     beta = np.empty(layout.n_params)
     beta[rest] = beta_r
     beta[layout.coded[e].columns] = (r_e - A_re.T @ beta_r) / a
@@ -71,9 +70,15 @@ def normalized_inverse(
     parameters."""
     if not layout.coded:
         return inverse_spd(symmetrize(gram.dense))
-    e, rest, schur, _, a, scaled, _, _ = _schur(gram, layout, names, False)
+    e, rest, schur, A_re, a, _, _ = _schur(gram, layout, names, False)
     cov = BlockCovariance(
-        layout.n_params, rest, layout.coded[e].columns, inverse_spd(schur), a, scaled.T, dense_limit
+        layout.n_params,
+        rest,
+        layout.coded[e].columns,
+        inverse_spd(schur),
+        a,
+        (A_re / a).T,
+        dense_limit,
     )
     return cov.to_dense() if layout.n_params <= dense_limit else cov
 

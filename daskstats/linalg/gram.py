@@ -109,13 +109,24 @@ def level_system(
     return sums.weight[pick], sums.cross[pick], rhs
 
 
+def _picker(levels: np.ndarray) -> slice | np.ndarray:
+    """A slice when the levels are consecutive (treatment coding: all but the reference
+    level at an end), so that a block is a view, not a copy."""
+    if len(levels) and np.all(np.diff(levels) == 1):
+        return slice(int(levels[0]), int(levels[-1]) + 1)
+    return levels
+
+
 def pair_block(gram: GramSums, layout: Layout, s: int, t: int) -> np.ndarray:
-    """The block of coded terms ``s`` × ``t`` (``s ≠ t``) in the order of their columns."""
-    rows, cols = layout.coded[s].in_column_order(), layout.coded[t].in_column_order()
+    """The block of coded terms ``s`` × ``t`` (``s ≠ t``) in the order of their columns (a
+    view of the summed block when both terms' levels are consecutive)."""
+    rows = _picker(layout.coded[s].in_column_order())
+    cols = _picker(layout.coded[t].in_column_order())
     pairs = gram.pairs or {}
-    if s < t:
-        return pairs[(s, t)][np.ix_(rows, cols)]
-    return pairs[(t, s)][np.ix_(cols, rows)].T
+    block = pairs[(s, t)] if s < t else pairs[(t, s)].T
+    if isinstance(rows, slice) and isinstance(cols, slice):
+        return block[rows, cols]
+    return block[np.ix_(np.arange(block.shape[0])[rows], np.arange(block.shape[1])[cols])]
 
 
 def _positions(layout: Layout, terms: list[int]) -> np.ndarray:

@@ -39,6 +39,7 @@ from daskstats.errors import DataError
 from daskstats.families import resolve_family
 from daskstats.formula import ModelSpec, learn_spec
 from daskstats.inference.prediction import PredictionResults, empty_frame
+from daskstats.kernels.coded import warm_up
 from daskstats.kernels.loglike import loglike_pass
 from daskstats.kernels.rows import predicted_values, prediction_values, residuals
 from daskstats.passes import (
@@ -217,6 +218,8 @@ class Model:
         two_column = self._two_column_response(spec)
         layout = plan_layout(spec, min_levels=limits.codes_min_levels)
         check_width(layout, limits)
+        if layout.coded:
+            warm_up()  # the compiled loops load while the blocks are built
         builder = BlockBuilder(spec, layout, extras, missing, two_column)
         source = build_source(
             ddf, builder, persist=persist, persist_fraction=limits.persist_fraction

@@ -11,6 +11,7 @@ million distinct groups never meet in one process.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import dask
 import dask.dataframe as dd
@@ -25,21 +26,19 @@ from daskstats.kernels.robust import (
     group_score_sums,
     robust_pass,
 )
+from daskstats.partials import Partial, summed
 from daskstats.passes.errors import cluster_errors
 from daskstats.passes.runner import PassRunner, tree_combine
 
 __all__ = ["ClusterMeat", "cluster_meats"]
 
 
-class ClusterMeat:
+@dataclass(frozen=True)
+class ClusterMeat(Partial):
     """``Σ_g S_g S_gᵀ`` and the number of groups ``G`` for one set of group columns."""
 
-    def __init__(self, meat: np.ndarray, groups: int):
-        self.meat = meat
-        self.groups = groups
-
-    def combine(self, other: ClusterMeat) -> ClusterMeat:
-        return ClusterMeat(self.meat + other.meat, self.groups + other.groups)
+    meat: np.ndarray = summed(None)
+    groups: int = summed(0)
 
 
 def _meat(frame: pd.DataFrame, columns: tuple[str, ...], n_params: int) -> ClusterMeat:
