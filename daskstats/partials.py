@@ -80,8 +80,8 @@ def _each(a: tuple, b: tuple, into: bool) -> tuple:
 
 _RULES: dict[str, Callable[[Any, Any, bool], Any]] = {
     "sum": _none_aware(_add),
-    "max": _none_aware(lambda a, b, into: max(a, b)),
-    "min": _none_aware(lambda a, b, into: min(a, b)),
+    "max": _none_aware(lambda a, b, into: np.maximum(a, b)),
+    "min": _none_aware(lambda a, b, into: np.minimum(a, b)),
     "concat": _none_aware(lambda a, b, into: tuple(a) + tuple(b)),
     "nested": _none_aware(lambda a, b, into: a.combine(b, into=into)),
     "each": _none_aware(_each),
@@ -98,12 +98,12 @@ def summed(default: Any = 0.0) -> Any:
     return _field("sum", default)
 
 
-def largest(default: float = -np.inf) -> Any:
+def largest(default: float | None = -np.inf) -> Any:
     """A field whose combined value is the larger one."""
     return _field("max", default)
 
 
-def smallest(default: float = np.inf) -> Any:
+def smallest(default: float | None = np.inf) -> Any:
     """A field whose combined value is the smaller one."""
     return _field("min", default)
 

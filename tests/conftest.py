@@ -76,3 +76,9 @@ def assert_matches_statsmodels(ours, theirs, params_rtol=1e-6, bse_rtol=1e-5, st
     assert ours.df_resid == pytest.approx(theirs.df_resid, rel=1e-12)
     assert_close(ours.pvalues, theirs.pvalues, 1e-5, "pvalues")
     assert_close(ours.conf_int(), theirs.conf_int(), 1e-5, "conf_int")
+
+
+def materialize(value):
+    """A per-row result as pandas/numpy: computed when it is lazy (dask input), as it is
+    otherwise (daskstats returns numpy/pandas for numpy/pandas input, like statsmodels)."""
+    return value.compute() if hasattr(value, "compute") else value

@@ -47,6 +47,9 @@ class Block:
         Binomial trials of a two-column response.
     groups : pandas.DataFrame or None
         Cluster-group columns of the kept rows.
+    kept : ndarray of int or None
+        Positions, in the partition, of the rows kept (None: every row; rows with missing
+        values are dropped).
     summary : DataSummary or None
         Counts and ranges computed when the block was built.
     """
@@ -60,6 +63,7 @@ class Block:
     var_weights: np.ndarray | None = None
     trials: np.ndarray | None = None
     groups: pd.DataFrame | None = None
+    kept: np.ndarray | None = None
     summary: DataSummary | None = None
 
     @property
@@ -107,7 +111,12 @@ class DataSummary(Partial):
     dropped : int
         Rows dropped for missing values.
     lengths : tuple of int
-        Rows per partition, in partition order.
+        Rows used per partition, in partition order.
+    sizes : tuple of int
+        Rows per partition before any was dropped.
+    x_min, x_max : ndarray of shape (p_dense,)
+        Smallest and largest value of every dense column (constant columns, statsmodels'
+        ``const``).
     y : ColumnRange
     exposure_min : float
     offset, freq_weights, var_weights : ColumnRange or None
@@ -122,6 +131,9 @@ class DataSummary(Partial):
     nonfinite_y: int = summed(0)
     dropped: int = summed(0)
     lengths: tuple = concatenated()
+    sizes: tuple = concatenated()
+    x_min: np.ndarray | None = smallest(None)
+    x_max: np.ndarray | None = largest(None)
     y: ColumnRange = nested()
     exposure_min: float = smallest()
     offset: ColumnRange | None = nested()
@@ -191,6 +203,9 @@ def summarize(block: Block, *, exposure: np.ndarray | None = None, dropped: int 
         nonfinite_y=int(np.count_nonzero(~np.isfinite(y))),
         dropped=dropped,
         lengths=(nrows,),
+        sizes=(nrows + dropped,),
+        x_min=np.min(block.X, axis=0) if nrows else None,
+        x_max=np.max(block.X, axis=0) if nrows else None,
         y=ColumnRange.of(y),
         exposure_min=float(exposure.min()) if exposure is not None and nrows else np.inf,
         offset=_range_of(block.offset),
@@ -228,6 +243,7 @@ def head(block: Block, rows: int) -> Block:
         var_weights=cut(block.var_weights),
         trials=cut(block.trials),
         groups=None if block.groups is None else block.groups.iloc[keep],
+        kept=cut(block.kept),
     )
 
 

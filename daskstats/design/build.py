@@ -133,6 +133,7 @@ class BlockBuilder:
             var_weights=kept_values.get("var_weights"),
             trials=trials,
             groups=groups,
+            kept=None if len(kept) == n_rows else kept,
         )
         # checked before the fit, at no extra pass
         summary = summarize(block, exposure=exposure, dropped=n_rows - len(kept))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from daskstats.design.arrays import ArraySpec
 from daskstats.design.layout import Layout
 from daskstats.formula import (
     ModelSpec,
@@ -44,6 +45,33 @@ class LayoutMatrices:
     values: tuple[np.ndarray | None, ...] = ()
 
 
+def _array_matrices(
+    spec: ArraySpec, frame: pd.DataFrame, missing: str, with_response: bool
+) -> LayoutMatrices:
+    """The matrices of a model given as arrays: its columns as they are (numeric)."""
+    X = frame[spec.exog_columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(X).any(axis=1)
+    y = None
+    if with_response:
+        y = frame[spec.endog_columns].to_numpy(dtype=np.float64, na_value=np.nan)
+        bad |= np.isnan(y).any(axis=1)
+    kept = rows_to_keep(bad, missing, MISSING_ARRAYS)
+    if kept is None:
+        kept = np.arange(len(frame))
+    else:
+        X = X[kept]
+        y = None if y is None else y[kept]
+    return LayoutMatrices(
+        None if y is None else np.ascontiguousarray(y), np.ascontiguousarray(X), kept
+    )
+
+
+MISSING_ARRAYS = (
+    "missing values in endog or exog and missing='raise'; pass missing='drop' to drop those "
+    "rows as statsmodels does."
+)
+
+
 def layout_matrices(
     spec: ModelSpec,
     layout: Layout,
@@ -54,6 +82,8 @@ def layout_matrices(
 ) -> LayoutMatrices:
     """The matrices of one partition (rows with a missing value in a used column dropped, or a
     :class:`~daskstats.errors.DataError` with ``missing="raise"``)."""
+    if isinstance(spec, ArraySpec):
+        return _array_matrices(spec, frame, missing, with_response)
     if not layout.coded:
         y, X, kept = build_matrices(spec, frame, missing=missing, with_response=with_response)
         return LayoutMatrices(y, X, kept)

@@ -60,9 +60,17 @@ def rows_to_keep(
     missing_mask: np.ndarray, missing: str, message: str = MISSING_RAISE
 ) -> np.ndarray | None:
     """Positions of the rows without a missing value (None when all are kept); with
-    ``missing="raise"`` any missing value raises :class:`DataError` with ``message``."""
+    ``missing="raise"`` any missing value raises :class:`DataError` with ``message``, and with
+    ``missing="none"`` (statsmodels' default for arrays, which does not look for them: its
+    estimates would be NaN) too."""
     if not missing_mask.any():
         return None
     if missing == "raise":
         raise DataError(message)
+    if missing == "none":
+        raise DataError(
+            f"{missing_mask.sum()} rows have missing values (NaN) and missing='none'; "
+            "statsmodels would return NaN estimates. Pass missing='drop' to drop those rows, "
+            "or remove them."
+        )
     return np.flatnonzero(~missing_mask)

@@ -226,7 +226,7 @@ def warm_up() -> None:
 
 
 def add_coded_levels(
-    eta: np.ndarray, codes: np.ndarray, rows: slice, levels: tuple[np.ndarray, ...]
+    eta: np.ndarray, codes: np.ndarray | tuple, rows: slice, levels: tuple[np.ndarray, ...]
 ) -> bool:
     """Add the coded terms' level coefficients of ``rows`` to ``eta`` in one compiled loop
     (terms without values, row-major codes); False when that does not apply."""

@@ -17,9 +17,9 @@ Building a model (:meth:`Model._from_formula`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Self
+from typing import Self
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import patsy
@@ -35,30 +35,29 @@ from daskstats.design import (
     plan_layout,
     stored_summary,
 )
+from daskstats.design.arrays import ArraySpec
 from daskstats.errors import DataError
 from daskstats.families import resolve_family
 from daskstats.formula import ModelSpec, learn_spec
-from daskstats.inference.prediction import PredictionResults, empty_frame
 from daskstats.kernels.coded import warm_up
 from daskstats.kernels.loglike import loglike_pass
-from daskstats.kernels.rows import predicted_values, prediction_values, residuals
+from daskstats.models.per_row import PerRowResults
 from daskstats.passes import (
     BlockSource,
     DaskReader,
+    InputFormat,
     PassRunner,
-    attach_column,
-    block_arrays,
-    block_frames,
     build_source,
-    new_data_values,
+    prepare_arrays,
     prepare_inputs,
-    to_dask,
 )
 from daskstats.thresholds import Thresholds
 
 __all__ = ["Model", "check_width", "check_solvable"]
 
 MISSING = ("drop", "raise")
+ARRAY_MISSING = ("none", "drop", "raise")
+PANDAS = InputFormat("pandas")
 
 
 def check_width(layout: Layout, limits: Thresholds) -> None:
@@ -101,8 +100,8 @@ def check_solvable(layout: Layout, limits: Thresholds) -> None:
         )
 
 
-class Model:
-    """Base of the models (a formula, its design as blocks, a family).
+class Model(PerRowResults):
+    """Base of the models (a formula or arrays, their design as blocks, a family).
 
     Attributes
     ----------
@@ -124,13 +123,6 @@ class Model:
 
     family: Family
 
-    def __init__(self, *args, **kwargs):
-        name = type(self).__name__
-        raise TypeError(
-            f"build a daskstats {name} with {name}.from_formula(formula, data, ...), or call "
-            f"daskstats.{name.lower()}(formula, data, ...) to fit directly."
-        )
-
     # --- construction --------------------------------------------------------------------
     def _configure(self, **options) -> None:
         """Take the model's own options (family, ...); subclasses check them here."""
@@ -140,7 +132,7 @@ class Model:
     def _check_inputs(self, extras: ExtraColumns) -> None:
         """Check the extra columns against the model's options (subclass hook)."""
 
-    def _two_column_response(self, spec: ModelSpec) -> bool:
+    def _two_column_response(self, spec: ModelSpec | ArraySpec) -> bool:
         """Whether ``successes + failures ~ ...`` is this model's response (subclass hook)."""
         if len(spec.endog_names) > 1:
             raise DataError(
@@ -152,18 +144,25 @@ class Model:
     def _initialize(
         self,
         *,
-        formula: str,
-        spec: ModelSpec,
+        formula: str | None,
+        spec: ModelSpec | ArraySpec,
         layout: Layout,
         extras: ExtraColumns,
         missing: str,
         limits: Thresholds,
         source: BlockSource | None,
+        frame: dd.DataFrame | None = None,
+        builder: BlockBuilder | None = None,
+        input_format: InputFormat = PANDAS,
         group_meta: pd.DataFrame | None = None,
     ) -> None:
-        """Set every attribute of a built model (from a formula and data, or from a file)."""
+        """Set every attribute of a built model (from a formula and data, from arrays, or
+        from a file)."""
         self.formula = formula
         self.spec = spec
+        self.frame = frame
+        self.builder = builder
+        self.input_format = input_format
         self.layout = layout
         self.extras = extras
         self.missing = missing
@@ -199,7 +198,7 @@ class Model:
             raise DataError(f"missing must be 'drop' or 'raise', got {missing!r}.")
         self._configure(**options)
         limits = thresholds_module.current()
-        ddf, extras = prepare_inputs(
+        ddf, extras, fmt = prepare_inputs(
             data,
             offset=offset,
             exposure=exposure,
@@ -220,6 +219,44 @@ class Model:
         check_width(layout, limits)
         if layout.coded:
             warm_up()  # the compiled loops load while the blocks are built
+        self._build(ddf, formula, spec, layout, extras, missing, limits, fmt, two_column, persist)
+        return self
+
+    def _from_arrays(
+        self,
+        endog,
+        exog,
+        *,
+        offset=None,
+        exposure=None,
+        freq_weights=None,
+        var_weights=None,
+        missing: str = "none",
+        groups=None,
+        persist: bool | None = None,
+        **options,
+    ) -> None:
+        """The model of ``endog`` on ``exog`` (numpy, pandas or dask; statsmodels' door)."""
+        if missing not in ARRAY_MISSING:
+            raise DataError(f"missing must be one of {ARRAY_MISSING}, got {missing!r}.")
+        self._configure(**options)
+        limits = thresholds_module.current()
+        ddf, spec, extras, fmt = prepare_arrays(
+            endog,
+            exog,
+            offset=offset,
+            exposure=exposure,
+            freq_weights=freq_weights,
+            var_weights=var_weights,
+            groups=groups,
+        )
+        self._check_inputs(extras)
+        two_column = self._two_column_response(spec)
+        layout = Layout.dense_only(spec.n_exog)
+        check_width(layout, limits)
+        self._build(ddf, None, spec, layout, extras, missing, limits, fmt, two_column, persist)
+
+    def _build(self, ddf, formula, spec, layout, extras, missing, limits, fmt, two_column, persist):
         builder = BlockBuilder(spec, layout, extras, missing, two_column)
         source = build_source(
             ddf, builder, persist=persist, persist_fraction=limits.persist_fraction
@@ -232,9 +269,11 @@ class Model:
             missing=missing,
             limits=limits,
             source=source,
+            frame=ddf,
+            builder=builder,
+            input_format=fmt,
             group_meta=ddf._meta[list(extras.groups)] if extras.groups else None,
         )
-        return self
 
     @classmethod
     def from_spec(
@@ -267,6 +306,9 @@ class Model:
     # --- names ---------------------------------------------------------------------------
     @property
     def exog_names(self) -> list[str]:
+        spec = self.spec
+        if isinstance(spec, ArraySpec) and spec.given_exog_names is None and spec.constant is None:
+            self.data_summary()  # which columns are constant: statsmodels names them "const"
         return self.spec.exog_names
 
     @property
@@ -279,9 +321,9 @@ class Model:
         return self.spec.endog_name
 
     @property
-    def term_info(self) -> patsy.DesignInfo:
-        """patsy's description of the regressors (terms and their columns)."""
-        return self.spec.x_info
+    def term_info(self) -> patsy.DesignInfo | None:
+        """patsy's description of the regressors (terms and their columns); None for arrays."""
+        return getattr(self.spec, "x_info", None)
 
     def __repr__(self) -> str:
         return f"<daskstats {type(self).__name__} {self.formula!r} {type(self.family).__name__}>"
@@ -306,23 +348,20 @@ class Model:
             runner = self._require_data()
             persisted = self.source is not None and self.source.persisted
             summary = runner.run(stored_summary, name="checks", counted=not persisted)
-            check_data(summary, len(self.exog_names))
+            if isinstance(self.spec, ArraySpec) and self.spec.constant is None:
+                constant = (
+                    summary.x_min == summary.x_max
+                    if summary.x_min is not None
+                    else np.zeros(self.spec.n_exog, dtype=bool)
+                )
+                self.spec = self.spec.with_constant(np.asarray(constant))
+            check_data(summary, self.layout.n_params)
             self._check_data(summary)
             self._summary = summary
         return self._summary
 
     def _check_data(self, summary: DataSummary) -> None:
         """The model's own checks of the data (subclass hook)."""
-
-    # --- per-row results -----------------------------------------------------------------
-    def rows(self, what: str, params: np.ndarray):
-        """A lazy per-row quantity of the fitted rows (``"mu"`` or a residual), as a dask
-        array in row order (rows dropped for missing values are not in it)."""
-        runner = self._require_data()
-        lengths = self.data_summary().lengths
-        return block_arrays(
-            runner.blocks, lengths, residuals, self.layout, self.family, params, what
-        )
 
     def loglike(self, params: np.ndarray, scale: float) -> float:
         """statsmodels' log-likelihood at ``params`` and ``scale`` (one pass)."""
@@ -337,80 +376,3 @@ class Model:
             scale,
             name="log-likelihood",
         ).llf
-
-    def predict_values(self, params, new_data, which: str, offset, exposure):
-        """Lazy predictions of ``which`` (``"mean"``, ``"linear"``, ``"var_unscaled"``) on
-        ``new_data`` (the fitted rows when None)."""
-        if which not in ("mean", "linear", "var_unscaled"):
-            raise DataError(f"which must be 'mean', 'linear' or 'var_unscaled', got {which!r}.")
-        meta = pd.Series(dtype=float, name="predicted")
-        return self._per_row(
-            new_data, offset, exposure, meta, predicted_values, self.family, which, params=params
-        )
-
-    def prediction(self, params, cov, new_data, offset, exposure, df: float, use_t: bool):
-        """Lazy predictions with standard errors and confidence intervals."""
-
-        def make(alpha, dist_args):
-            return self._per_row(
-                new_data,
-                offset,
-                exposure,
-                empty_frame(),
-                prediction_values,
-                self.family,
-                cov,
-                alpha,
-                dist_args,
-                params=params,
-            )
-
-        return PredictionResults(make, df, use_t)
-
-    def _per_row(self, new_data, offset, exposure, meta, values_fn: Callable, *args, params):
-        if new_data is None:
-            runner = self._require_data()
-            return block_frames(runner.blocks, self.layout, params, meta, values_fn, *args)
-        ddf, cols = self._new_data(new_data, offset, exposure)
-        return new_data_values(
-            ddf,
-            self.spec,
-            self.layout,
-            params,
-            cols.get("offset"),
-            cols.get("exposure"),
-            meta,
-            values_fn,
-            *args,
-        )
-
-    def _new_data(self, new_data, offset, exposure) -> tuple[Any, dict]:
-        """New data as a dask DataFrame, with its offset/exposure columns."""
-        ddf = to_dask(new_data)
-        cols = {}
-        for name, given in (("offset", offset), ("exposure", exposure)):
-            fitted = getattr(self.extras, name)
-            if given is None and fitted is not None:
-                column = self.extras.user_column(name)
-                if column is None:
-                    raise DataError(
-                        f"the model was fitted with an {name}: pass {name}=... to predict."
-                    )
-                if column not in ddf.columns:
-                    raise DataError(
-                        f"the model was fitted with {name}={column!r}, which new_data lacks; "
-                        f"pass {name}=... (a column name or values) to predict."
-                    )
-                given = column
-            ddf, col = attach_column(ddf, new_data, name, given, name)
-            if isinstance(col, tuple):
-                ddf = to_dask(new_data.assign(**{col[0]: col[1]}))
-                col = col[0]
-            cols[name] = col
-        missing_cols = [c for c in self.spec.x_variables if c not in ddf.columns]
-        if missing_cols:
-            raise DataError(
-                f"new_data lacks the column(s) {', '.join(map(repr, missing_cols))} that the "
-                "formula uses."
-            )
-        return ddf, cols

@@ -24,7 +24,6 @@ from daskstats.families import (
     resolve_family,
     warn_unsafe_link,
 )
-from daskstats.formula import ModelSpec
 from daskstats.inference.covariance import USER_COV_TYPES
 from daskstats.models.base import Model
 from daskstats.models.irls_fit import fit_irls
@@ -41,9 +40,29 @@ def _is_penalized(alpha: AlphaLike) -> bool:
 
 
 class GLM(Model):
-    """Generalized linear model on a dask DataFrame (statsmodels' ``GLM`` semantics).
+    """Generalized linear model on dask data (statsmodels' ``GLM`` semantics).
 
-    Build it with :meth:`from_formula`, then call :meth:`fit`.
+    ``GLM(endog, exog, family, ...)`` as statsmodels (numpy arrays, pandas or dask
+    Series/DataFrames, dask arrays), or :meth:`from_formula`; then :meth:`fit`.
+
+    Parameters
+    ----------
+    endog : array_like, pandas/dask Series or DataFrame, or dask array
+        The response: one column, or two ``(successes, failures)`` for the Binomial family.
+    exog : array_like, pandas/dask DataFrame, or dask array
+        The regressors (add a constant with ``sm.add_constant``, as in statsmodels). Columns are
+        named by a DataFrame's columns, else ``x1, x2, ...`` with a constant column ``const``.
+    family : statsmodels Family instance, optional
+        Default Gaussian (identity link).
+    offset, exposure, freq_weights, var_weights : array_like, Series or dask array, optional
+        One value per row, with the data's partitions when the data is dask.
+    missing : {"none", "drop", "raise"}
+        statsmodels' default ``"none"`` does not look for missing values (its estimates
+        would be NaN); daskstats refuses them with an error. ``"drop"`` drops those rows.
+    groups : array_like, optional
+        Cluster groups for ``cov_type="cluster"`` (or give them in ``fit``'s ``cov_kwds``).
+    persist : bool, optional
+        Keep the design in memory (default: when it takes at most half the memory).
 
     Attributes
     ----------
@@ -58,11 +77,39 @@ class GLM(Model):
     exog_names, endog_names : list of str
     """
 
+    @cluster_errors_become_clear
+    def __init__(
+        self,
+        endog,
+        exog,
+        family: Family | None = None,
+        offset=None,
+        exposure=None,
+        freq_weights=None,
+        var_weights=None,
+        missing: str = "none",
+        *,
+        groups=None,
+        persist: bool | None = None,
+    ):
+        self._from_arrays(
+            endog,
+            exog,
+            offset=offset,
+            exposure=exposure,
+            freq_weights=freq_weights,
+            var_weights=var_weights,
+            missing=missing,
+            groups=groups,
+            persist=persist,
+            family=family,
+        )
+
     # --- the GLM's own options and checks (hooks of Model) -------------------------------
     def _configure(self, family: Family | None = None, **options: Any) -> None:
         super()._configure(**options)
         self.family = resolve_family(family)
-        warn_unsafe_link(self.family, stacklevel=6)
+        warn_unsafe_link(self.family, stacklevel=5)
 
     def _check_inputs(self, extras: ExtraColumns) -> None:
         if extras.exposure is not None and not isinstance(self.family.link, links.Log):
@@ -71,7 +118,7 @@ class GLM(Model):
                 "for other links, or choose link=ds.families.links.Log()."
             )
 
-    def _two_column_response(self, spec: ModelSpec) -> bool:
+    def _two_column_response(self, spec) -> bool:
         if len(spec.endog_names) == 2 and isinstance(self.family, Binomial):
             return True
         if len(spec.endog_names) > 1:

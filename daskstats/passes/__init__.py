@@ -12,20 +12,31 @@ from daskstats.passes.errors import (
     dashboard_link,
 )
 from daskstats.passes.frames import DaskReader
-from daskstats.passes.inputs import attach_column, prepare_inputs, to_dask
-from daskstats.passes.rows import block_arrays, block_frames, new_data_values
+from daskstats.passes.inputs import (
+    InputFormat,
+    attach_column,
+    input_kind,
+    prepare_arrays,
+    prepare_inputs,
+    to_dask,
+)
+from daskstats.passes.rows import Packed, block_predictions, in_sample_values, new_data_values
 from daskstats.passes.runner import PassRunner, kernel_tasks, tree_combine
 from daskstats.passes.source import BlockSource, build_source, memory_available
 
 __all__ = [
     "BlockSource",
+    "InputFormat",
+    "Packed",
     "ClusterMeat",
     "DaskReader",
     "PassRunner",
     "active_client",
     "attach_column",
-    "block_arrays",
-    "block_frames",
+    "block_predictions",
+    "in_sample_values",
+    "input_kind",
+    "prepare_arrays",
     "build_source",
     "cluster_errors",
     "cluster_errors_become_clear",

@@ -74,18 +74,13 @@ def binned_residuals(results, bins: int = 20):
     sums); returns a small pandas DataFrame.
     """
     import dask
-    import dask.array as da
 
-    mu = results.mu
-    resid = results.resid_response
-    lo, hi = dask.compute(mu.min(), mu.max())
+    mu, resid = _pieces(results.mu), _pieces(results.resid_response)
+    bounds = dask.compute([dask.delayed(_bounds)(m) for m in mu])[0]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     edges = np.linspace(lo, hi, bins + 1)
-    index = da.clip(da.digitize(mu, edges[1:-1]), 0, bins - 1)
-    count = da.bincount(index, minlength=bins)
-    sums = da.bincount(index, weights=resid, minlength=bins)
-    squares = da.bincount(index, weights=resid * resid, minlength=bins)
-    fitted = da.bincount(index, weights=mu, minlength=bins)
-    count, sums, squares, fitted = dask.compute(count, sums, squares, fitted)
+    parts = dask.compute([dask.delayed(_bin_sums)(m, r, edges) for m, r in zip(mu, resid)])[0]
+    count, sums, squares, fitted = np.sum(parts, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = sums / count
         variance = squares / count - mean**2
@@ -98,6 +93,39 @@ def binned_residuals(results, bins: int = 20):
             }
         )
     return frame[frame["rows"] > 0].reset_index(drop=True)
+
+
+def _pieces(values) -> list:
+    """A per-row quantity as a list of pieces: dask partitions as delayed objects (no
+    conversion to a dask array, whose graph dask cannot build for ``from_delayed`` frames),
+    or one numpy array."""
+    if hasattr(values, "to_delayed"):
+        return list(values.to_delayed())
+    return [np.asarray(values, dtype=float)]
+
+
+def _bounds(mu) -> tuple[float, float]:
+    """Smallest and largest finite value of one piece (``(inf, -inf)`` when it has none)."""
+    mu = np.asarray(mu, dtype=float)
+    mu = mu[np.isfinite(mu)]
+    return (float(mu.min()), float(mu.max())) if mu.size else (np.inf, -np.inf)
+
+
+def _bin_sums(mu, resid, edges) -> np.ndarray:
+    """Rows, residual sum, residual sum of squares and fitted sum per bin of one piece."""
+    mu, resid = np.asarray(mu, dtype=float), np.asarray(resid, dtype=float)
+    finite = np.isfinite(mu) & np.isfinite(resid)
+    mu, resid = mu[finite], resid[finite]
+    bins = len(edges) - 1
+    index = np.clip(np.digitize(mu, edges[1:-1]), 0, bins - 1)
+    return np.stack(
+        [
+            np.bincount(index, minlength=bins).astype(float),
+            np.bincount(index, weights=resid, minlength=bins),
+            np.bincount(index, weights=resid * resid, minlength=bins),
+            np.bincount(index, weights=mu, minlength=bins),
+        ]
+    )
 
 
 def plot_binned_residuals(results, bins: int = 20, ax=None):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from conftest import LAYOUTS, assert_matches_statsmodels, to_dask
+from conftest import LAYOUTS, assert_matches_statsmodels, materialize, to_dask
 
 import daskstats as ds
 
@@ -61,9 +61,9 @@ def test_three_factors_with_exposure(three_factors, layout):
     assert_matches_statsmodels(ours, theirs)
     new = three_factors.iloc[:200]
     np.testing.assert_allclose(
-        ours.predict(new).compute(), theirs.predict(new, exposure=new["e"]), rtol=1e-8
+        materialize(ours.predict(new)), theirs.predict(new, exposure=new["e"]), rtol=1e-8
     )
-    a = ours.get_prediction(new).summary_frame().compute()
+    a = materialize(ours.get_prediction(new).summary_frame())
     b = theirs.get_prediction(new, exposure=new["e"]).summary_frame()
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
 
@@ -86,7 +86,7 @@ def test_factor_by_factor_interactions(small_factors, formula, layout):
     assert_matches_statsmodels(ours, theirs)
     new = small_factors.iloc[:100]
     np.testing.assert_allclose(
-        ours.predict(new).compute(), theirs.predict(new, offset=new["z"]), rtol=1e-8
+        materialize(ours.predict(new)), theirs.predict(new, offset=new["z"]), rtol=1e-8
     )
 
 
@@ -102,7 +102,7 @@ def test_factor_by_numeric_gamma_log(small_factors, formula):
     assert coded, "a factor × numeric term is kept as codes with a value column"
     assert_matches_statsmodels(ours, theirs)
     new = small_factors.iloc[:100]
-    a = ours.get_prediction(new).summary_frame().compute()
+    a = materialize(ours.get_prediction(new).summary_frame())
     b = theirs.get_prediction(new).summary_frame()
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
 
@@ -147,7 +147,7 @@ def test_two_way_fixed_effects():
     assert ours.llf == pytest.approx(theirs.llf, rel=1e-7)
     assert ours.deviance == pytest.approx(theirs.deviance, rel=1e-7)
     new = data.iloc[:300]
-    a = ours.get_prediction(new).summary_frame().compute()
+    a = materialize(ours.get_prediction(new).summary_frame())
     b = theirs.get_prediction(new, offset=new["z"]).summary_frame()
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
 
@@ -177,7 +177,7 @@ def test_save_and_load_with_several_coded_terms(small_factors, tmp_path):
     theirs = smf.glm(formula, small_factors, family=F.Poisson(), offset=small_factors["z"]).fit()
     np.testing.assert_allclose(back.bse, theirs.bse, rtol=1e-5)
     new = small_factors.iloc[:50]
-    a = back.get_prediction(new).summary_frame().compute()
+    a = materialize(back.get_prediction(new).summary_frame())
     b = theirs.get_prediction(new, offset=new["z"]).summary_frame()
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
 
@@ -186,7 +186,7 @@ def test_unseen_level_at_predict_is_a_clear_error(small_factors):
     res = ds.glm("y ~ C(s) * C(t)", small_factors, ds.families.Poisson())
     new = small_factors.iloc[:3].assign(t="never")
     with pytest.raises(ds.DataError, match="not seen when the model was fitted"):
-        res.predict(new).compute()
+        materialize(res.predict(new))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pandas as pd
 import patsy
 import pytest
 import statsmodels.formula.api as smf
-from conftest import assert_matches_statsmodels, to_dask
+from conftest import assert_matches_statsmodels, materialize, to_dask
 
 import daskstats as ds
 from daskstats.formula import build_matrices, learn_spec
@@ -80,9 +80,9 @@ def test_predict_reuses_the_learned_spec(frame):
     res = ds.glm("y ~ x1 + C(g) + np.log(x2)", ddf, ds.families.Poisson())
     theirs = smf.glm("y ~ x1 + C(g) + np.log(x2)", frame, family=ds.families.Poisson()).fit()
     new = frame.iloc[:7].copy()  # holds only some of the levels
-    np.testing.assert_allclose(res.predict(new).compute(), theirs.predict(new), rtol=1e-8)
+    np.testing.assert_allclose(materialize(res.predict(new)), theirs.predict(new), rtol=1e-8)
     np.testing.assert_allclose(
-        res.predict(dd.from_pandas(new, npartitions=2), which="linear").compute(),
+        materialize(res.predict(dd.from_pandas(new, npartitions=2), which="linear")),
         theirs.predict(new, which="linear"),
         rtol=1e-8,
     )
@@ -91,7 +91,7 @@ def test_predict_reuses_the_learned_spec(frame):
 def test_predict_missing_rows_give_nan_and_keep_index(frame):
     res = ds.glm("y ~ x1 + C(g)", frame, ds.families.Poisson())
     new = pd.DataFrame({"x1": [0.1, np.nan, 0.3], "g": ["north", "east", None]}, index=[10, 11, 12])
-    out = res.predict(new).compute()
+    out = materialize(res.predict(new))
     assert list(out.index) == [10, 11, 12]
     assert np.isfinite(out.iloc[0]) and out.iloc[1:].isna().all()
 
@@ -99,11 +99,11 @@ def test_predict_missing_rows_give_nan_and_keep_index(frame):
 def test_predict_offset_column_is_required_in_new_data(frame):
     res = ds.glm("y ~ x1", frame.assign(o=0.2), ds.families.Poisson(), offset="o")
     with pytest.raises(ds.DataError, match="offset='o'"):
-        res.predict(frame[["x1"]]).compute()
+        materialize(res.predict(frame[["x1"]]))
     theirs = smf.glm(
         "y ~ x1", frame, family=ds.families.Poisson(), offset=np.full(len(frame), 0.2)
     ).fit()
-    got = res.predict(frame[["x1"]].assign(o=0.2)).compute()
+    got = materialize(res.predict(frame[["x1"]].assign(o=0.2)))
     np.testing.assert_allclose(
         got, theirs.predict(frame, offset=np.full(len(frame), 0.2)), rtol=1e-8
     )

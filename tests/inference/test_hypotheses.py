@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from cases import dataset
-from conftest import to_dask
+from conftest import materialize, to_dask
 
 import daskstats as ds
 
@@ -130,16 +130,16 @@ def test_get_prediction_summary_frame(fair, family, response, use_t):
         theirs = smf.glm(f, fair, family=family()).fit(use_t=use_t)
         ours = ds.glm(f, to_dask(fair, "irregular"), family(), use_t=use_t)
     new = fair.iloc[100:400]
-    a = ours.get_prediction(to_dask(new, "irregular")).summary_frame(alpha=0.1).compute()
+    a = materialize(ours.get_prediction(to_dask(new, "irregular")).summary_frame(alpha=0.1))
     b = theirs.get_prediction(new).summary_frame(alpha=0.1)
     assert list(a.columns) == list(b.columns)
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
-    own = ours.get_prediction().summary_frame().compute()
+    own = materialize(ours.get_prediction().summary_frame())
     np.testing.assert_allclose(
         own.to_numpy(), theirs.get_prediction().summary_frame().to_numpy(), rtol=1e-6
     )
     np.testing.assert_allclose(
-        ours.predict(new, which="var_unscaled").compute(),
+        materialize(ours.predict(new, which="var_unscaled")),
         theirs.predict(new, which="var_unscaled"),
         rtol=1e-6,
     )
@@ -152,7 +152,7 @@ def test_get_prediction_with_coded_categorical_and_offset(fair):
     assert ours.model.layout.coded != ()
     theirs = smf.glm(f, fair, family=sm.families.Poisson(), offset=fair["off"]).fit()
     new = fair.iloc[:300]
-    a = ours.get_prediction(new).summary_frame().compute()
+    a = materialize(ours.get_prediction(new).summary_frame())
     b = theirs.get_prediction(new, offset=new["off"]).summary_frame()
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
 
@@ -187,7 +187,7 @@ def test_wald_and_prediction_closed_form_on_generated_data():
     assert res.wald_test("a = b", scalar=True).statistic == pytest.approx(chi2, rel=1e-8)
     x0 = np.array([1.0, 0.3, -0.2])
     frame0 = res.get_prediction(__import__("pandas").DataFrame({"a": [0.3], "b": [-0.2]}))
-    got = frame0.summary_frame().compute().iloc[0]
+    got = materialize(frame0.summary_frame()).iloc[0]
     assert got["mean"] == pytest.approx(x0 @ beta, rel=1e-10)
     assert got["mean_se"] == pytest.approx(np.sqrt(x0 @ V @ x0), rel=1e-8)
 

@@ -8,6 +8,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import materialize
 
 import daskstats as ds
 
@@ -178,7 +179,7 @@ def test_too_wide_design_is_refused_before_any_pass(ddf):
 def test_unseen_level_at_predict(ddf):
     res = ds.glm("y ~ C(s)", ddf, ds.families.Poisson())
     with pytest.raises(ds.DataError, match="not seen when the model was fitted.*'d'"):
-        res.predict(pd.DataFrame({"s": ["a", "d"]})).compute()
+        materialize(res.predict(pd.DataFrame({"s": ["a", "d"]})))
 
 
 def test_caller_data_is_not_modified(frame):
@@ -186,7 +187,7 @@ def test_caller_data_is_not_modified(frame):
     ddf = dd.from_pandas(frame, npartitions=3)
     ddf_before = ddf.compute()
     res = ds.glm("y ~ x + C(s)", ddf, ds.families.Poisson(), offset="z", cov_type="HC0")
-    res.predict(ddf).compute()
+    materialize(res.predict(ddf))
     ds.glm("y ~ x + C(s)", frame, ds.families.Poisson(), freq_weights=np.ones(len(frame)))
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(ddf.compute(), ddf_before)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import statsmodels.formula.api as smf
 from cases import CASES, dataset
-from conftest import LAYOUTS, assert_matches_statsmodels, to_dask
+from conftest import LAYOUTS, assert_matches_statsmodels, materialize, to_dask
 
 import daskstats as ds
 
@@ -59,15 +59,15 @@ def test_residuals_and_predictions_match_statsmodels(case):
     ours = ds.glm(case.formula, to_dask(data, "irregular"), family=case.family(), **case.options)
     for name in ("mu", "resid_response", "resid_pearson", "resid_deviance", "resid_working"):
         np.testing.assert_allclose(
-            getattr(ours, name).compute(),
+            materialize(getattr(ours, name)),
             np.asarray(getattr(theirs, name)),
             rtol=1e-6,
             atol=1e-10,
             err_msg=name,
         )
-    np.testing.assert_allclose(ours.fittedvalues.compute(), theirs.fittedvalues, rtol=1e-6)
+    np.testing.assert_allclose(materialize(ours.fittedvalues), theirs.fittedvalues, rtol=1e-6)
     np.testing.assert_allclose(
-        ours.predict(which="linear").compute().to_numpy(),
+        materialize(ours.predict(which="linear")).to_numpy(),
         theirs.predict(which="linear"),
         rtol=1e-6,
         atol=1e-10,

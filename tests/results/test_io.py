@@ -13,6 +13,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from cases import dataset
+from conftest import materialize
 
 import daskstats as ds
 from daskstats.linalg import BlockCovariance
@@ -44,8 +45,8 @@ def test_round_trip_in_a_new_process(fitted, tmp_path):
         new = pd.read_parquet({str(tmp_path / "new.parquet")!r})
         out = {{
             "summary": res.summary().as_text(),
-            "pred": res.predict(new).compute().tolist(),
-            "frame": res.get_prediction(new).summary_frame().compute().to_numpy().tolist(),
+            "pred": res.predict(new).tolist(),
+            "frame": res.get_prediction(new).summary_frame().to_numpy().tolist(),
             "wald": float(res.wald_test("np.log(age) = 0", scalar=True).statistic),
         }}
         print(json.dumps(out))
@@ -57,9 +58,9 @@ def test_round_trip_in_a_new_process(fitted, tmp_path):
 
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert _strip_time(got["summary"]) == _strip_time(res.summary().as_text())
-    np.testing.assert_allclose(got["pred"], res.predict(new).compute(), rtol=1e-12)
+    np.testing.assert_allclose(got["pred"], materialize(res.predict(new)), rtol=1e-12)
     np.testing.assert_allclose(
-        got["frame"], res.get_prediction(new).summary_frame().compute(), rtol=1e-12
+        got["frame"], materialize(res.get_prediction(new).summary_frame()), rtol=1e-12
     )
     assert got["wald"] == pytest.approx(res.wald_test("np.log(age) = 0", scalar=True).statistic)
 
@@ -72,7 +73,7 @@ def test_coded_layout_round_trip(tmp_path):
     res.save(tmp_path / "r")
     back = ds.load(tmp_path / "r")
     np.testing.assert_allclose(back.bse, res.bse, rtol=1e-12)
-    np.testing.assert_allclose(back.predict(data).compute(), res.predict(data).compute())
+    np.testing.assert_allclose(materialize(back.predict(data)), materialize(res.predict(data)))
 
 
 def test_user_functions_must_be_passed_back(tmp_path):
@@ -86,7 +87,7 @@ def test_user_functions_must_be_passed_back(tmp_path):
     with pytest.raises(ds.DataError, match="double"):
         ds.load(tmp_path / "r")
     back = ds.load(tmp_path / "r", namespace={"double": double})
-    np.testing.assert_allclose(back.predict(data).compute(), res.predict(data).compute())
+    np.testing.assert_allclose(materialize(back.predict(data)), materialize(res.predict(data)))
 
 
 def test_loaded_results_explain_what_needs_data(fitted, tmp_path):
@@ -202,7 +203,7 @@ def test_blocked_covariance_round_trip(tmp_path):
     np.testing.assert_allclose(back.bse, theirs.bse, rtol=1e-6)
     new = data.iloc[:40]
     np.testing.assert_allclose(
-        back.get_prediction(new).summary_frame().compute(),
+        materialize(back.get_prediction(new).summary_frame()),
         theirs.get_prediction(new).summary_frame(),
         rtol=1e-6,
     )
@@ -223,7 +224,7 @@ def test_format_version_1_still_loads():
     for stat in ("llf", "deviance", "aic", "nobs"):
         assert getattr(back, stat) == pytest.approx(getattr(theirs, stat), rel=1e-7), stat
     np.testing.assert_allclose(
-        back.predict(data.iloc[:20]).compute(),
+        materialize(back.predict(data.iloc[:20])),
         theirs.predict(data.iloc[:20], exposure=data["yrs_married"].iloc[:20]),
         rtol=1e-6,
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cases import dataset
-from conftest import to_dask
+from conftest import materialize, to_dask
 
 import daskstats as ds
 
@@ -46,8 +46,8 @@ def test_binned_residuals_match_pandas(res, tmp_path):
     from daskstats.results.plots import binned_residuals
 
     frame = binned_residuals(res, bins=10)
-    mu = res.mu.compute()
-    resid = res.resid_response.compute()
+    mu = materialize(res.mu)
+    resid = materialize(res.resid_response)
     edges = np.linspace(mu.min(), mu.max(), 11)
     idx = np.clip(np.digitize(mu, edges[1:-1]), 0, 9)
     expected = pd.Series(resid).groupby(idx).mean().to_numpy()
