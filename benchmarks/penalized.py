@@ -111,7 +111,9 @@ def fit_daskstats(case: Case, ddf, method: str, alpha, l1_wt, repeat, penalize_i
         started = time.perf_counter()
         if penalize_intercept:
             model = ds.GLM.from_formula(case.formula, ddf, ds.families.Binomial())
-            res = model.fit_regularized(alpha, l1_wt, method=method, penalize_intercept=True)
+            res = model.fit_regularized(
+                method=method, alpha=alpha, L1_wt=l1_wt, penalize_intercept=True
+            )
         else:
             res = ds.glm(
                 case.formula,

@@ -8,7 +8,10 @@ from daskstats.errors import (
     ConvergenceWarning,
     DataError,
     DomainWarning,
+    HessianInversionWarning,
     PerfectSeparationWarning,
+    SpecificationWarning,
+    ValueWarning,
 )
 from daskstats.io import load
 from daskstats.models import GLM
@@ -30,5 +33,8 @@ __all__ = [
     "ConvergenceWarning",
     "DomainWarning",
     "PerfectSeparationWarning",
+    "SpecificationWarning",
+    "ValueWarning",
+    "HessianInversionWarning",
     "__version__",
 ]

@@ -109,16 +109,17 @@ def glm(
         return model.fit_path(alphas, L1_wt, method=method, verbose=verbose)
     if isinstance(alpha, dict) or np.any(np.asarray(alpha) != 0):
         return model.fit_regularized(
-            alpha,
-            L1_wt,
             method=method,
+            alpha=alpha,
+            L1_wt=L1_wt,
+            penalize_intercept=False,
             refit=refit,
             maxiter=None if maxiter == 100 else maxiter,
             start_params=start_params,
             verbose=verbose,
         )
     return model.fit(
-        method,
+        method=method,
         cov_type=cov_type,
         cov_kwds=cov_kwds,
         use_t=use_t,

@@ -116,7 +116,9 @@ def _fit_command(args) -> int:
         eval_env=patsy.EvalEnvironment([{"np": np}]),
     )
     if args.alpha:
-        res = model.fit_regularized(args.alpha, args.l1_wt, verbose=args.verbose)
+        res = model.fit_regularized(
+            alpha=args.alpha, L1_wt=args.l1_wt, penalize_intercept=False, verbose=args.verbose
+        )
     else:
         res = model.fit(cov_type=cov_type, cov_kwds=cov_kwds, verbose=args.verbose)
     if args.format == "json":
@@ -141,7 +143,7 @@ def _as_json(res) -> dict:
         "nobs": res.nobs,
         "converged": res.converged,
         "n_iter": res.n_iter,
-        "params": res.params.to_dict(),
+        "params": res.estimates.to_dict(),
         "bse": res.bse.to_dict(),
         "pvalues": res.pvalues.to_dict(),
         "conf_int": {k: [ci.loc[k, 0], ci.loc[k, 1]] for k in ci.index},

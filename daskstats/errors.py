@@ -1,13 +1,17 @@
 """Exceptions and warnings raised by daskstats.
 
 Warnings reuse statsmodels' categories (``ConvergenceWarning``, ``PerfectSeparationWarning``,
-``DomainWarning``) so that existing ``warnings.filterwarnings`` calls keep working.
+``DomainWarning``, ``SpecificationWarning``, ``ValueWarning``, ``HessianInversionWarning``) so
+that existing ``warnings.filterwarnings`` calls keep working.
 """
 
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     DomainWarning,
+    HessianInversionWarning,
     PerfectSeparationWarning,
+    SpecificationWarning,
+    ValueWarning,
 )
 
 __all__ = [
@@ -17,6 +21,9 @@ __all__ = [
     "ConvergenceWarning",
     "DomainWarning",
     "PerfectSeparationWarning",
+    "SpecificationWarning",
+    "ValueWarning",
+    "HessianInversionWarning",
 ]
 
 

@@ -27,7 +27,7 @@ from daskstats.inference.statistics import FitStatistics
 from daskstats.linalg.blocked import BlockCovariance, UnavailableCovariance
 from daskstats.models.glm import GLM
 from daskstats.results.glm import GLMResults
-from daskstats.results.persist import read_results, save_results
+from daskstats.results.persist import history_from_json, read_results, save_results
 
 __all__ = ["save", "load"]
 
@@ -156,7 +156,7 @@ def load(path, namespace: dict | None = None) -> GLMResults:
 
         return GLMResults(
             model=model,
-            params=pd.Series(arrays["params"], index=names),
+            estimates=pd.Series(arrays["params"], index=names),
             normalized_cov_params=covariance("normalized_cov"),
             cov_params_default=covariance("cov"),
             cov_type=meta["cov_type"],
@@ -164,7 +164,7 @@ def load(path, namespace: dict | None = None) -> GLMResults:
             df_resid_inference=meta["df_resid_inference"],
             converged=meta["converged"],
             n_iter=meta["n_iter"],
-            fit_history=meta["fit_history"],
+            fit_history=history_from_json(meta["fit_history"], meta["n_iter"]),
             passes=meta["passes"],
             method=meta["method"],
             notes=tuple(meta.get("notes", ())),

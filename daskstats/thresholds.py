@@ -42,6 +42,9 @@ class Thresholds:
     lazy_contrast_min_levels : int
         Treatment coding of a factor with more levels than this stores one integer per level
         instead of patsy's dense ``L × (L − 1)`` contrast matrix.
+    in_memory_rows : int
+        Diagnostics that statsmodels computes on the data in memory (added-variable, partial
+        residual and CERES plots, marginal effects) refuse models with more rows than this.
     penalized_max_params : int
         Penalized solvers work on a dense ``p × p`` Gram matrix up to this many parameters.
     persist_fraction : float
@@ -65,6 +68,7 @@ class Thresholds:
     max_dense_columns: int = 5000
     max_pair_cells: int = 50_000_000
     lazy_contrast_min_levels: int = 256
+    in_memory_rows: int = 10_000_000
     penalized_max_params: int = 2000
     persist_fraction: float = 0.5
     prototype_rows: int = 200

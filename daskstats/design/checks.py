@@ -38,8 +38,8 @@ def check_data(summary: DataSummary, n_params: int) -> None:
     ):
         if column is not None and column.min < 0:
             raise DataError(f"{what} must be non-negative.")
-    if summary.nobs <= n_params:
+    if summary.nobs < n_params:
         raise DataError(
-            f"{summary.nobs} rows for {n_params} parameters: the model needs more rows than "
-            "parameters."
+            f"{summary.nobs} rows for {n_params} parameters: the model needs at least as many "
+            "rows as parameters."
         )

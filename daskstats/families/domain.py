@@ -24,7 +24,7 @@ from statsmodels.genmod.families import (
     links,
 )
 
-from daskstats.errors import DataError, DomainWarning
+from daskstats.errors import DataError, DomainWarning, PerfectSeparationWarning
 
 __all__ = [
     "resolve_family",
@@ -60,6 +60,39 @@ def resolve_family(family) -> Family:
 def scale_is_estimated(family: Family) -> bool:
     """True when statsmodels estimates the scale (Pearson χ² / df_resid) for ``family``."""
     return not isinstance(family, _FIXED_SCALE)
+
+
+def parse_scale(scale) -> str | float | None:
+    """statsmodels' ``fit(scale=...)``: None, ``"X2"``, ``"dev"`` (any case) or a number."""
+    if scale is None:
+        return None
+    if isinstance(scale, str):
+        lowered = scale.lower()
+        if lowered not in ("x2", "dev"):
+            raise DataError(f"scale must be None, 'X2', 'dev' or a number, got {scale!r}.")
+        return lowered
+    try:
+        return float(scale)
+    except (TypeError, ValueError):
+        raise DataError(f"scale must be None, 'X2', 'dev' or a number, got {scale!r}.") from None
+
+
+def estimate_scale(
+    family: Family, scaletype: str | float | None, pearson: float, deviance: float, df_resid: float
+) -> float:
+    """statsmodels' ``GLM.estimate_scale``: the dispersion for ``scaletype`` (None: 1 for
+    Binomial/Poisson/NegativeBinomial, else Pearson χ² / df_resid; ``"x2"``: Pearson χ² /
+    df_resid for every family (quasi-likelihood); ``"dev"``: deviance / df_resid; a number:
+    that number) from the Pearson χ² and the deviance at the mean."""
+    # numpy division: no residual degrees of freedom give NaN or inf (and numpy's warning), as
+    # in statsmodels, not a ZeroDivisionError
+    if scaletype is None:
+        return np.float64(pearson) / df_resid if scale_is_estimated(family) else np.float64(1.0)
+    if scaletype == "x2":
+        return np.float64(pearson) / df_resid
+    if scaletype == "dev":
+        return np.float64(deviance) / df_resid
+    return np.float64(scaletype)
 
 
 def check_response_domain(family: Family, y_min: float, y_max: float, name: str) -> None:
@@ -106,6 +139,13 @@ def check_degenerate_response(family: Family, y_min: float, y_max: float, name: 
         raise DataError(
             f"the response {name!r} is {y_min:g} in every row: the {type(family).__name__} "
             "model's estimates would be infinite (no maximum-likelihood estimate exists)."
+        )
+    if y_min == y_max and scale_is_estimated(family):
+        warnings.warn(
+            f"the response {name!r} is {y_min:g} in every row: the model fits it exactly, its "
+            "scale is 0 and so are the standard errors (statsmodels stops with an error here).",
+            PerfectSeparationWarning,
+            stacklevel=5,
         )
 
 

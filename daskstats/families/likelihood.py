@@ -110,4 +110,7 @@ def combine(family: Family, sums: dict[str, float], scale: float, var_weight: fl
 
 def generic_row_sums(family: Family, y, mu, freq_w, var_w, scale: float) -> float:
     """``Σ f · loglike_obs`` of one partition with statsmodels' own formula (any family)."""
-    return float(np.dot(freq_w, family.loglike_obs(y, mu, var_w, scale)))
+    # statsmodels returns one NaN (not one per row) where the log-likelihood is not defined
+    # (e.g. Tweedie with var_power outside [1, 2])
+    values = np.broadcast_to(family.loglike_obs(y, mu, var_w, scale), np.shape(y))
+    return float(np.dot(freq_w, values))

@@ -203,8 +203,9 @@ def learn_spec(
     for factor, info in y_info.factor_infos.items():
         if info.type == "categorical":
             raise DataError(
-                f"the response {factor.name()!r} is not numeric (patsy would expand it into "
-                f"indicator columns {list(y_info.column_names)}). Encode it as numbers first, "
+                f"the response {factor.name()!r} is not numeric: patsy would expand it into an "
+                f"array with multiple columns of indicators {list(y_info.column_names)}. "
+                "Encode it as numbers first, "
                 "e.g. 0/1 for a binary outcome: data['y'] = (data['y'] == 'yes').astype(int)."
             )
     transforms = transform_states((y_info, x_info)) if stateful else {}

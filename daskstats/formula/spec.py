@@ -14,8 +14,10 @@ Pure pandas and patsy: no dask here.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 import sys
+import types
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -175,7 +177,7 @@ class ModelSpec:
             (
                 self.formula,
                 self.prototype,
-                self.namespace,
+                {name: _ModuleRef.of(value) for name, value in self.namespace.items()},
                 self.eval_env.flags,
                 self.transforms,
                 self.variables,
@@ -233,6 +235,21 @@ class ModelSpec:
 _REBUILT: dict[str, ModelSpec] = {}
 
 
+@dataclass(frozen=True)
+class _ModuleRef:
+    """A module of the formula's namespace (``np``), pickled by its name."""
+
+    name: str
+
+    @staticmethod
+    def of(value):
+        return _ModuleRef(value.__name__) if isinstance(value, types.ModuleType) else value
+
+    @staticmethod
+    def restore(value):
+        return importlib.import_module(value.name) if isinstance(value, _ModuleRef) else value
+
+
 def transform_states(infos) -> dict:
     """``{(factor code, transform name): attributes}`` of every stateful transform."""
     states = {}
@@ -258,6 +275,7 @@ def rebuild_spec(
     cached = _REBUILT.get(token)
     if cached is not None:
         return cached
+    namespace = {name: _ModuleRef.restore(value) for name, value in namespace.items()}
     eval_env = patsy.EvalEnvironment([namespace], flags=flags)
     with deep_recursion(), lazy_treatment(lazy_min_levels):
         y_info, x_info = patsy.incr_dbuilders(

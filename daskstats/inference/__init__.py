@@ -10,7 +10,7 @@ from daskstats.inference.covariance import (
     register,
 )
 from daskstats.inference.hypotheses import StatsmodelsView, lr_test
-from daskstats.inference.prediction import PredictionResults
+from daskstats.inference.prediction import LazyPrediction
 from daskstats.inference.statistics import FitStatistics, fit_statistics
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "Covariance",
     "CovarianceContext",
     "FitStatistics",
-    "PredictionResults",
+    "LazyPrediction",
     "StatsmodelsView",
     "estimate_covariance",
     "fit_statistics",

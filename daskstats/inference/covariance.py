@@ -6,6 +6,10 @@ All follow statsmodels' GLM exactly (``statsmodels.base.covtype`` and
 * ``nonrobust``: ``scale · (XᵀWX)⁻¹`` with ``W`` from the last weighted least-squares solve;
 * ``HC0``: ``H⁻¹ M H⁻¹`` with ``H`` the observed information at the estimate and
   ``M = Σ_i s_i s_iᵀ / f_i`` (scores ``s_i`` include the frequency weight once);
+  ``HC1``–``HC3`` are the same matrix, as statsmodels' GLM computes them (its
+  ``cov_white_simple`` without small-sample correction; only the label differs);
+* ``HAC``: ``H⁻¹ S H⁻¹`` with the Newey–West meat over the rows in order across partitions
+  (:mod:`daskstats.kernels.hac`), times ``n/(n−k)`` with ``use_correction``;
 * ``cluster``: ``c · H⁻¹ (Σ_g S_g S_gᵀ) H⁻¹`` with group score sums ``S_g`` and
   ``c = G/(G−1) · (N−1)/(N−k)``; two-way clustering is ``V_1 + V_2 − V_12``;
 
@@ -22,14 +26,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from statsmodels.base.covtype import descriptions
 from statsmodels.genmod.families import Family
+from statsmodels.stats.sandwich_covariance import kernel_dict, weights_bartlett
 
 from daskstats.design.layout import Layout
 from daskstats.errors import DataError
+from daskstats.kernels.hac import hac_pass
 from daskstats.kernels.robust import robust_pass
 from daskstats.linalg.blocked import UnavailableCovariance
 from daskstats.linalg.gram import GramSums, full_matrix
 from daskstats.linalg.spd import inverse_spd
+from daskstats.passes.aligned import RowPieces
 from daskstats.passes.cluster import cluster_meats
 from daskstats.passes.runner import PassRunner
 from daskstats.solvers.penalties import ElasticNet
@@ -71,6 +79,7 @@ class CovarianceContext:
         ``XᵀWX`` at the estimate (penalized fits).
     n_rows : float
         Rows (statsmodels' penalized objective divides by them).
+    use_t : bool
     """
 
     runner: PassRunner
@@ -86,10 +95,27 @@ class CovarianceContext:
     penalty: ElasticNet | None = None
     gram: GramSums | None = None
     n_rows: float = 1.0
+    use_t: bool = False
 
     @property
     def k_params(self) -> int:
         return len(self.params)
+
+
+@dataclass(frozen=True)
+class GivenGroups:
+    """Cluster groups given at fit time (``cov_kwds={"groups": values}``).
+
+    Attributes
+    ----------
+    pieces : RowPieces
+        One piece per block.
+    meta : pandas.DataFrame
+        Empty frame naming the group columns (``group0``, ``group1``) with their dtypes.
+    """
+
+    pieces: RowPieces
+    meta: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -147,28 +173,115 @@ def _nonrobust(context: CovarianceContext, kwds: dict) -> Covariance:
     return Covariance(context.normalized_cov * context.scale, "nonrobust")  # type: ignore[operator]
 
 
-@register("HC0")
-def _hc0(context: CovarianceContext, kwds: dict) -> Covariance:
+def _dense_sandwich_pieces(context: CovarianceContext, label: str):
     p = context.k_params
     if p > context.dense_limit:
         raise DataError(
-            f"cov_type='HC0' with {p} parameters needs a dense {p} x {p} sandwich; use "
+            f"cov_type={label!r} with {p} parameters needs a dense {p} x {p} sandwich; use "
             "the nonrobust covariance, or fewer levels."
         )
-    parts = context.runner.run(
-        robust_pass, context.layout, context.family, context.params, context.scale, name="HC0"
+    return context.runner.run(
+        robust_pass, context.layout, context.family, context.params, context.scale, name=label
     )
-    hessian = full_matrix(parts.hessian, context.layout)
-    meat = full_matrix(parts.meat, context.layout)
-    return Covariance(sandwich(inverse_spd(hessian), meat), "HC0", {"description": "HC0"})
+
+
+def _white(label: str) -> Estimator:
+    def estimate(context: CovarianceContext, kwds: dict) -> Covariance:
+        if kwds:
+            raise DataError(
+                f"heteroscedasticity robust covariance does not use keywords (got "
+                f"{sorted(kwds)} with cov_type={label!r})."
+            )
+        parts = _dense_sandwich_pieces(context, label)
+        hessian = full_matrix(parts.hessian, context.layout)
+        meat = full_matrix(parts.meat, context.layout)
+        cov = sandwich(inverse_spd(hessian), meat)
+        return Covariance(cov, label, _kwds(context, description=descriptions[label]))
+
+    return estimate
+
+
+def _kwds(context: CovarianceContext, **extra) -> dict:
+    """statsmodels' ``cov_kwds`` of a robust covariance."""
+    return {"use_t": context.use_t, "adjust_df": False, **extra}
+
+
+for _name in ("HC0", "HC1", "HC2", "HC3"):
+    register(_name)(_white(_name))
+
+
+@register("HAC")
+def _hac(context: CovarianceContext, kwds: dict) -> Covariance:
+    """statsmodels' ``cov_hac_simple``: rows in order (a time series), Bartlett weights by
+    default, ``n/(n−k)`` with ``use_correction`` (default False for GLM)."""
+    unknown = sorted(set(kwds) - {"maxlags", "kernel", "weights_func", "use_correction"})
+    if unknown:
+        raise DataError(f"cov_type='HAC' takes maxlags, kernel and use_correction; got {unknown}.")
+    if "maxlags" not in kwds:
+        raise DataError("cov_type='HAC' needs cov_kwds={'maxlags': L} (the highest lag).")
+    maxlags = int(kwds["maxlags"])
+    if maxlags < 0:
+        raise DataError(f"maxlags must be at least 0, got {maxlags}.")
+    kernel = kwds.get("kernel", kwds.get("weights_func", weights_bartlett))
+    if isinstance(kernel, str):
+        if kernel not in kernel_dict:
+            raise DataError(
+                f"kernel must be one of {sorted(kernel_dict)} or a function, got {kernel!r}."
+            )
+        kernel = kernel_dict[kernel]
+    use_correction = bool(kwds.get("use_correction", False))
+    weights = np.asarray(kernel(maxlags), dtype=float)
+    p = context.k_params
+    if p > context.dense_limit:
+        raise DataError(
+            f"cov_type='HAC' with {p} parameters needs a dense {p} x {p} sandwich; use the "
+            "nonrobust covariance, or fewer levels."
+        )
+    parts = context.runner.run(
+        hac_pass,
+        context.layout,
+        context.family,
+        context.params,
+        context.scale,
+        weights,
+        name="HAC",
+    )
+    if parts.hessian is None:
+        raise ValueError("the HAC pass collected no Hessian")
+    cov = sandwich(inverse_spd(full_matrix(parts.hessian, context.layout)), parts.meat)
+    if use_correction:
+        cov = cov * (context.n_rows / (context.n_rows - context.k_params))
+    description = descriptions["HAC"].format(
+        maxlags=maxlags, correction=["without", "with"][use_correction]
+    )
+    return Covariance(
+        cov,
+        "HAC",
+        _kwds(
+            context,
+            maxlags=maxlags,
+            weights_func=kernel,
+            use_correction=use_correction,
+            description=description,
+        ),
+    )
 
 
 @register("cluster")
 def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
-    groups = context.groups
+    unknown = sorted(set(kwds) - {"groups", "use_correction", "df_correction"})
+    if unknown:
+        raise DataError(
+            f"cov_type='cluster' takes groups, use_correction and df_correction; got {unknown}."
+        )
+    given = kwds.get("groups")
+    if isinstance(given, GivenGroups):
+        groups, group_meta, pieces = tuple(given.meta.columns), given.meta, given.pieces
+    else:
+        groups, group_meta, pieces = context.groups, context.group_meta, None
     use_correction = kwds.get("use_correction", True)
     sets: list[tuple[str, ...]] = [(g,) for g in groups] + ([groups] if len(groups) == 2 else [])
-    if context.group_meta is None:
+    if group_meta is None:
         raise ValueError("a cluster covariance needs the group columns' meta")
     robust, meats = cluster_meats(
         context.runner,
@@ -177,7 +290,8 @@ def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
         context.params,
         context.scale,
         sets,
-        context.group_meta,
+        group_meta,
+        pieces,
     )
     bread = inverse_spd(full_matrix(robust.hessian, context.layout))
     covs = []
@@ -188,12 +302,16 @@ def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
         covs.append(c)
     n_groups = [m.groups for m in meats]
     cov = covs[0] if len(covs) == 1 else covs[0] + covs[1] - covs[2]
-    extra = {
-        "groups": groups,
-        "use_correction": use_correction,
-        "n_groups": n_groups[0] if len(groups) == 1 else tuple(n_groups[:2]),
-    }
-    df = min(n_groups[: len(groups)]) - 1 if kwds.get("df_correction", True) is not False else None
+    adjust = kwds.get("df_correction", True) is not False
+    extra = _kwds(
+        context,
+        groups=groups,
+        use_correction=use_correction,
+        n_groups=n_groups[0] if len(groups) == 1 else tuple(n_groups[:2]),
+        description=descriptions["cluster"],
+    )
+    extra["adjust_df"] = adjust
+    df = min(n_groups[: len(groups)]) - 1 if adjust else None
     return Covariance(cov, "cluster", extra, df)
 
 

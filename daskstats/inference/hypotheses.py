@@ -22,8 +22,8 @@ class StatsmodelsView:
     """The attributes statsmodels' test methods read, taken from a daskstats fit."""
 
     def __init__(self, results: Any):
-        self.params = results.params.to_numpy()
-        self._cov = results.cov_params().to_numpy()
+        self.params = results.params_array
+        self._cov = np.asarray(results.cov_params())
         self.normalized_cov_params = results.normalized_cov_params
         self.cov_params_default = self._cov
         self.df_resid = results.df_resid
@@ -31,7 +31,7 @@ class StatsmodelsView:
             self.df_resid_inference = results.df_resid_inference
         self.use_t = results.use_t
         self.scale = getattr(results, "scale", 1.0)
-        names = list(results.params.index)
+        names = list(results.estimates.index)
         data = SimpleNamespace(
             cov_names=names,
             param_names=names,
@@ -65,6 +65,7 @@ class StatsmodelsView:
     f_test = LikelihoodModelResults.f_test
     wald_test = LikelihoodModelResults.wald_test
     wald_test_terms = LikelihoodModelResults.wald_test_terms
+    t_test_pairwise = LikelihoodModelResults.t_test_pairwise
 
 
 def lr_test(full: Any, restricted: Any) -> tuple[float, float, float]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from statsmodels.genmod.families import Family
 
 from daskstats.design.block import DataSummary
-from daskstats.families import is_linear_gaussian, likelihood, scale_is_estimated
+from daskstats.families import estimate_scale, is_linear_gaussian, likelihood
 from daskstats.kernels.irls import FitSums
 from daskstats.kernels.loglike import LoglikePartial
 from daskstats.kernels.null import NullSums
@@ -36,7 +36,8 @@ class FitStatistics:
         Sum of the frequency weights (``nobs`` without them).
     df_model, df_resid : float
     scale : float
-        1 for Binomial/Poisson/NegativeBinomial, else Pearson χ² / ``df_resid``.
+        1 for Binomial/Poisson/NegativeBinomial, else Pearson χ² / ``df_resid`` (or as
+        ``fit(scale=...)`` asked).
     deviance, pearson_chi2, null_deviance, llf, llnull : float
     llf_scale : float
         The scale ``llf`` was evaluated at.
@@ -70,6 +71,7 @@ def fit_statistics(
     df_model: float,
     freq_weighted: bool,
     loglike_pass: Callable[[float, float], LoglikePartial],
+    scaletype: str | float | None = None,
 ) -> FitStatistics:
     """Statistics from a pass at the estimate (``fit``) and the null model's sums.
 
@@ -88,12 +90,14 @@ def fit_statistics(
     loglike_pass : callable
         ``loglike_pass(scale, llf_scale)``: one pass with statsmodels' ``loglike_obs``, for
         the families whose log-likelihood does not decompose.
+    scaletype : None, "x2", "dev" or float
+        statsmodels' ``fit(scale=...)`` (:func:`~daskstats.families.estimate_scale`).
     """
     nobs = int(summary.nobs)
     wnobs = float(summary.wnobs) if freq_weighted else float(nobs)
     df_resid = wnobs - df_model - 1
     pearson = float(fit.pearson)
-    scale = pearson / df_resid if scale_is_estimated(family) else 1.0
+    scale = estimate_scale(family, scaletype, pearson, float(fit.deviance), df_resid)
     llf_scale = pearson / wnobs if is_linear_gaussian(family) else scale
     var_weight = summary.var_weights.min if summary.var_weights is not None else 1.0
     sums = None

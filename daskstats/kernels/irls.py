@@ -56,6 +56,12 @@ class IRLSPassSpec:
         Collect them for the null model too.
     gram : bool
         Accumulate ``XᵀWX`` and ``XᵀWz`` (False when only the deviance is needed).
+    correction : bool
+        At given ``params``, accumulate ``XᵀW r`` with the working residual
+        ``r = g'(μ)(y − μ)`` instead of ``XᵀWz``: the next iterate is ``params + (XᵀWX)⁻¹XᵀWr``,
+        the same point, computed as a correction (iterative refinement: the rounding error of
+        the solve does not carry into the coefficients, which matters when ``XᵀWX`` is
+        ill-conditioned, e.g. Longley's data).
     """
 
     family: Family
@@ -66,6 +72,7 @@ class IRLSPassSpec:
     loglike: bool = True
     null_loglike: bool = True
     gram: bool = True
+    correction: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
     dev = pearson = max_abs = 0.0
     at_boundary = 0
     two_sided = isinstance(family, Binomial)
+    correction = spec.correction and coefficients is not None
     mu_all = np.empty(nrows) if spec.loglike else None
     for rows in row_slices(nrows):
         ys = y[rows]
@@ -161,7 +169,9 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
                 at_boundary += int(np.count_nonzero(edge & (abs_resid < 1e-8)))
         if accumulator is not None:
             w = unit_w if iweights is None else iweights[rows] * unit_w
-            if block.offset is not None:
+            if correction:
+                z = z - eta
+            elif block.offset is not None:
                 z = z - block.offset[rows]
             accumulator.add(rows, w, z)
     loglike = None

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from daskstats.design.block import Block, likelihood_weights, row_weights
-from daskstats.design.layout import Coefficients
+from daskstats.design.layout import Coefficients, Layout
 from daskstats.kernels.coded import add_coded_levels
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "row_weights",
     "likelihood_weights",
     "row_slices",
+    "dense_design",
     "ROWS_PER_SLICE",
 ]
 
@@ -72,3 +73,19 @@ def block_linear_predictor(
         coefficients,
         None if block.offset is None else block.offset[rows],
     )
+
+
+def dense_design(block: Block, layout: Layout, rows: slice = slice(None)) -> np.ndarray:
+    """The design's ``rows`` as one dense ``(n, p)`` array in parameter order: the dense
+    columns, and every coded term's indicator (times its value) columns (``O(n·p)`` memory:
+    for the model's ``exog`` and the per-row covariances, not for a pass's sums)."""
+    X = block.X[rows]
+    n = X.shape[0]
+    out = np.zeros((n, layout.n_params))
+    out[:, layout.dense] = X
+    for term, codes, values in zip(layout.coded, block.term_codes(), block.values):
+        column = term.level_column[codes[rows]]
+        has = column >= 0
+        weight = np.ones(n) if values is None else values[rows]
+        out[np.flatnonzero(has), term.columns[column[has]]] = weight[has]
+    return out

@@ -19,7 +19,7 @@ from daskstats.families import likelihood, with_trials
 from daskstats.kernels.linear import likelihood_weights, row_weights
 from daskstats.partials import Partial, keyed, summed
 
-__all__ = ["NullSpec", "NullSums", "null_mean", "null_sums", "null_pass"]
+__all__ = ["NullSpec", "NullSums", "null_mean", "null_sums", "null_pass", "null_rows"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ def null_sums(block: Block, null: NullSpec, family: Family, loglike: bool) -> Nu
     if loglike:
         sums = likelihood.row_sums(family, y, mu0, *likelihood_weights(block))
     return NullSums(deviance, weight, weighted_z, sums)
+
+
+def null_rows(block: Block, family: Family, null: NullSpec) -> np.ndarray:
+    """The null model's fitted value of every row of a block."""
+    return null_mean(block, null, with_trials(family, block.trials))
 
 
 def null_pass(block: Block, family: Family, null: NullSpec, loglike: bool) -> NullSums:

@@ -131,14 +131,18 @@ def group_score_sums(
     params: np.ndarray,
     scale: float,
     group_columns: tuple[str, ...],
+    groups: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """This block's share of every group's score sum ``S_g``, in long form: one row per
     (group, parameter) with a non-zero sum — the group's key columns, ``GROUP_PARAM`` and
-    ``GROUP_VALUE``. Summing a group's rows over all blocks gives its ``S_g``."""
-    if block.groups is None:
-        raise ValueError("the block was built without its cluster groups")
+    ``GROUP_VALUE``. Summing a group's rows over all blocks gives its ``S_g``. ``groups``: the
+    block's rows' groups when they were given at fit time (else the block's own)."""
+    if groups is None:
+        if block.groups is None:
+            raise ValueError("the block was built without its cluster groups")
+        groups = block.groups
     score, _, _ = score_parts(block, layout, family, params, scale)
-    ids, keys = group_ids(block.groups[list(group_columns)])
+    ids, keys = group_ids(groups[list(group_columns)])
     sums = sparse_group_sums(
         ids, len(keys), block.X, score, block.term_codes(), block.values, layout
     )

@@ -4,41 +4,62 @@ predictions, and the pieces of prediction intervals. Pure numpy (the lazy dask w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from statsmodels.genmod.families import Family, links
+from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
 from daskstats.design.layout import Layout
 from daskstats.families import with_trials
 from daskstats.kernels.linear import block_linear_predictor
 from daskstats.linalg.blocked import BlockCovariance
+from daskstats.partials import Partial, summed
 
 __all__ = [
     "RESIDUALS",
     "residuals",
     "predicted_values",
     "prediction_values",
+    "statistic_and_derivative",
     "quadratic_form",
+    "PREDICTION_COLUMNS",
+    "AverageSums",
+    "average_sums",
+    "block_average",
 ]
 
+#: the per-row columns :func:`prediction_values` returns
+PREDICTION_COLUMNS = ("linpred", "linpred_var", "predicted", "var_pred")
+
 #: the per-row quantities :func:`residuals` computes
-RESIDUALS = ("mu", "response", "pearson", "deviance", "working")
+RESIDUALS = ("mu", "response", "pearson", "deviance", "working", "anscombe", "linear")
 
 
 def residuals(
-    block: Block, layout: Layout, family: Family, params: np.ndarray, what: str
+    block: Block,
+    layout: Layout,
+    family: Family,
+    params: np.ndarray,
+    what: str,
+    scale: float = 1.0,
 ) -> np.ndarray:
-    """Fitted mean (``"mu"``) or a residual of every row of a fitted block, as statsmodels."""
+    """Fitted mean (``"mu"``), linear predictor (``"linear"``) or a residual of every row of a
+    fitted block, as statsmodels (``scale``: for the scaled Anscombe residuals)."""
     if what not in RESIDUALS:
         raise ValueError(f"what must be one of {RESIDUALS}, got {what!r}")
     family = with_trials(family, block.trials)
-    mu = family.fitted(block_linear_predictor(block, layout.split(params)))
+    eta = block_linear_predictor(block, layout.split(params))
+    if what == "linear":
+        return eta
+    mu = family.fitted(eta)
     y = block.y
     vw = 1.0 if block.var_weights is None else block.var_weights
     if what == "mu":
         return mu
+    if what == "anscombe":  # statsmodels' family.resid_anscombe at ``scale``
+        return family.resid_anscombe(y, mu, var_weights=vw, scale=scale)
     trials = 1.0 if block.trials is None else block.trials
     # statsmodels scales residuals of a two-column binomial response by the trials
     if what == "response":
@@ -112,12 +133,6 @@ def quadratic_form(
     return out
 
 
-def _is_identity_like(link: links.Link) -> bool:
-    tmp = np.linspace(0, 1, 6)
-    with np.errstate(all="ignore"):
-        return bool(np.all(link.inverse(tmp) == tmp))
-
-
 def prediction_values(
     eta: np.ndarray,
     X: np.ndarray,
@@ -126,24 +141,74 @@ def prediction_values(
     layout: Layout,
     family: Family,
     cov: np.ndarray | BlockCovariance,
-    alpha: float,
-    dist_args: tuple,
+    which: str,
 ) -> dict[str, np.ndarray]:
-    """statsmodels' ``summary_frame`` columns for rows with linear predictor ``eta``.
+    """The per-row pieces of statsmodels' prediction results for rows with linear predictor
+    ``eta``: ``linpred`` and its variance ``x V xᵀ``, the predicted statistic (``which``:
+    ``"mean"``, ``"linear"`` or ``"var_unscaled"``) and its delta-method variance
+    ``(∂f/∂η)² x V xᵀ``."""
+    linpred_var = quadratic_form(X, codes, values, layout, cov)
+    predicted, deriv = statistic_and_derivative(family, eta, which)
+    return {
+        "linpred": eta,
+        "linpred_var": linpred_var,
+        "predicted": predicted,
+        "var_pred": deriv**2 * linpred_var,
+    }
 
-    The linear predictor's variance is ``x V xᵀ``; the mean's standard error is ``|dμ/dη|``
-    times its square root (delta method); the mean's interval is the linear predictor's interval
-    mapped through the inverse link ("endpoint" method), or ``mean ± q·se`` for an
-    identity-like link.
-    """
-    link = family.link
-    se_linear = np.sqrt(quadratic_form(X, codes, values, layout, cov))
+
+def statistic_and_derivative(
+    family: Family, eta: np.ndarray, which: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """A prediction statistic at ``eta`` and its derivative in ``eta``."""
+    if which == "linear":
+        return eta, np.ones_like(eta)
     mean = family.fitted(eta)
-    mean_se = np.abs(link.inverse_deriv(eta)) * se_linear
-    dist, args = dist_args
-    q = dist.ppf(1 - alpha / 2.0, *args)
-    if _is_identity_like(link):
-        lower, upper = mean - q * mean_se, mean + q * mean_se
-    else:
-        lower, upper = link.inverse(eta - q * se_linear), link.inverse(eta + q * se_linear)
-    return {"mean": mean, "mean_se": mean_se, "mean_ci_lower": lower, "mean_ci_upper": upper}
+    deriv = family.link.inverse_deriv(eta)
+    if which == "mean":
+        return mean, deriv
+    return family.variance(mean), family.variance.deriv(mean) * deriv
+
+
+@dataclass(frozen=True)
+class AverageSums(Partial):
+    """``Σ a_i f(η_i)``, its gradient ``Σ a_i f'(η_i) x_i`` and the rows (statsmodels'
+    ``get_prediction(average=True)``: the weighted mean over rows and its delta method)."""
+
+    total: float = summed()
+    gradient: np.ndarray = summed(None)
+    rows: int = summed(0)
+
+
+def average_sums(
+    eta: np.ndarray,
+    X: np.ndarray,
+    codes: tuple,
+    values: tuple,
+    layout: Layout,
+    family: Family,
+    which: str,
+    weights: np.ndarray | None,
+) -> AverageSums:
+    """One piece of rows' :class:`AverageSums` (``weights``: the aggregation weights of its
+    rows, None for ones)."""
+    statistic, deriv = statistic_and_derivative(family, eta, which)
+    a = np.ones_like(eta) if weights is None else np.asarray(weights, dtype=float)
+    factor = a * deriv
+    levels = []
+    for term, term_codes, term_values in zip(layout.coded, codes, values):
+        weight = factor if term_values is None else factor * term_values
+        levels.append(np.bincount(term_codes, weights=weight, minlength=term.n_levels))
+    gradient = layout.scatter(X.T @ factor, tuple(levels))
+    return AverageSums(float(np.dot(a, statistic)), gradient, len(eta))
+
+
+def block_average(
+    block: Block, weights, layout: Layout, params: np.ndarray, family: Family, which: str
+) -> AverageSums:
+    """:func:`average_sums` of a fitted block (``weights``: its rows' aggregation weights)."""
+    eta = block_linear_predictor(block, layout.split(params))
+    family = with_trials(family, block.trials)
+    return average_sums(
+        eta, block.X, block.term_codes(), block.values, layout, family, which, weights
+    )

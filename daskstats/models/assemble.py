@@ -45,6 +45,7 @@ def run_irls_pass(
     null: NullSpec | None = None,
     loglike: bool = False,
     gram: bool = True,
+    correction: bool = False,
     name: str = "irls",
 ) -> IRLSPartial:
     """One IRLS pass of ``model`` at ``params`` (``None``: statsmodels' start); the
@@ -59,8 +60,16 @@ def run_irls_pass(
         loglike=decomposed and loglike and params is not None,
         null_loglike=decomposed,
         gram=gram,
+        correction=correction,
     )
     return model.runner.run(irls_pass, spec, name=name)
+
+
+def _history(result: SolverResult) -> dict:
+    history = result.history
+    if hasattr(history, "as_dict"):
+        return history.as_dict(result.n_iter)
+    return {"iteration": int(result.n_iter), "deviance": [np.inf], "params": [np.inf]}
 
 
 def assemble(
@@ -77,6 +86,8 @@ def assemble(
     method: str = "IRLS",
     penalty: ElasticNet | None = None,
     notes: tuple = (),
+    mle_retvals: dict | None = None,
+    mle_settings: dict | None = None,
 ) -> GLMResults:
     """Results of a fit whose estimate is ``result.params``.
 
@@ -122,6 +133,7 @@ def assemble(
         df_model=df_model,
         freq_weighted=model.extras.freq_weights is not None,
         loglike_pass=loglike_at,
+        scaletype=getattr(model, "scaletype", None),
     )
     context = CovarianceContext(
         runner=runner,
@@ -137,11 +149,12 @@ def assemble(
         penalty=penalty,
         gram=totals.gram,
         n_rows=float(summary.nobs),
+        use_t=bool(use_t),
     )
     covariance = estimate_covariance(cov_type, context, dict(cov_kwds or {}))
     return GLMResults(
         model=model,
-        params=pd.Series(params, index=model.exog_names),
+        estimates=pd.Series(params, index=model.exog_names),
         normalized_cov_params=covariance.matrix if normalized_cov is None else normalized_cov,
         cov_params_default=covariance.matrix,
         cov_type=covariance.label,
@@ -150,11 +163,18 @@ def assemble(
         df_resid_inference=covariance.df_resid_inference,
         converged=result.converged,
         n_iter=result.n_iter,
-        fit_history=list(result.history),
+        fit_history=_history(result),
         passes=runner.passes,
         pass_log=list(runner.log),
         method=method,
         notes=tuple(notes),
         statistics=statistics,
         penalty=penalty,
+        mle_retvals=(
+            mle_retvals
+            if mle_retvals is not None
+            else {"converged": bool(result.converged), "iterations": int(result.n_iter)}
+        ),
+        null_spec=null.spec,
+        mle_settings=mle_settings,
     )

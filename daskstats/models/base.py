@@ -40,7 +40,7 @@ from daskstats.errors import DataError
 from daskstats.families import resolve_family
 from daskstats.formula import ModelSpec, learn_spec
 from daskstats.kernels.coded import warm_up
-from daskstats.kernels.loglike import loglike_pass
+from daskstats.models.model_data import EXTRA_NAMES, ModelData, series_name
 from daskstats.models.per_row import PerRowResults
 from daskstats.passes import (
     BlockSource,
@@ -95,12 +95,16 @@ def check_solvable(layout: Layout, limits: Thresholds) -> None:
             f"terms: {coded}). After eliminating the widest coded term, {rest} remain to be "
             f"solved densely ({rest} x {rest}, {gib:.1f} GiB), more than ds.thresholds' "
             f"max_dense_columns={limits.max_dense_columns}. Use fewer levels, or a lasso fit, "
-            "which needs no dense system: model.fit_regularized(alpha, L1_wt=1.0, "
+            "which needs no dense system: model.fit_regularized(alpha=..., L1_wt=1.0, "
             "method='proximal_grad')."
         )
 
 
-class Model(PerRowResults):
+def _extra_names(*values) -> dict:
+    return {name: series_name(value, name) for name, value in zip(EXTRA_NAMES, values)}
+
+
+class Model(ModelData, PerRowResults):
     """Base of the models (a formula or arrays, their design as blocks, a family).
 
     Attributes
@@ -175,6 +179,7 @@ class Model(PerRowResults):
             else PassRunner(source.blocks, fuse=source.fusable, split_every=limits.split_every)
         )
         self._summary: DataSummary | None = None
+        self.scaletype: str | float | None = None  # statsmodels' fit(scale=...), set by fit
 
     @classmethod
     def _from_formula(
@@ -197,6 +202,7 @@ class Model(PerRowResults):
         if missing not in MISSING:
             raise DataError(f"missing must be 'drop' or 'raise', got {missing!r}.")
         self._configure(**options)
+        self.extra_names = _extra_names(offset, exposure, freq_weights, var_weights)
         limits = thresholds_module.current()
         ddf, extras, fmt = prepare_inputs(
             data,
@@ -240,6 +246,7 @@ class Model(PerRowResults):
         if missing not in ARRAY_MISSING:
             raise DataError(f"missing must be one of {ARRAY_MISSING}, got {missing!r}.")
         self._configure(**options)
+        self.extra_names = _extra_names(offset, exposure, freq_weights, var_weights)
         limits = thresholds_module.current()
         ddf, spec, extras, fmt = prepare_arrays(
             endog,
@@ -289,6 +296,7 @@ class Model(PerRowResults):
         file): it predicts new data and describes itself, it cannot be fitted."""
         self = cls.__new__(cls)
         self.family = resolve_family(family)
+        self.extra_names = {}
         limits = thresholds_module.current()
         if layout is None:
             layout = plan_layout(spec, min_levels=limits.codes_min_levels)
@@ -337,6 +345,17 @@ class Model(PerRowResults):
             )
         return self.runner
 
+    def remove_data(self) -> None:
+        """Drop the references to the data (statsmodels' ``remove_data``): the model still
+        describes itself and predicts new data; per-row results of the fitted rows and new
+        fits need the data again."""
+        if self._summary is None and self.runner is not None:
+            self.data_summary()  # keep nobs and the degrees of freedom
+        self.runner = None
+        self.source = None
+        self.frame = None
+        self.builder = None
+
     def data_summary(self) -> DataSummary:
         """Counts and ranges of the used rows, checked before the first fit.
 
@@ -362,17 +381,3 @@ class Model(PerRowResults):
 
     def _check_data(self, summary: DataSummary) -> None:
         """The model's own checks of the data (subclass hook)."""
-
-    def loglike(self, params: np.ndarray, scale: float) -> float:
-        """statsmodels' log-likelihood at ``params`` and ``scale`` (one pass)."""
-        runner = self._require_data()
-        return runner.run(
-            loglike_pass,
-            self.layout,
-            self.family,
-            np.asarray(params, dtype=float),
-            None,
-            scale,
-            scale,
-            name="log-likelihood",
-        ).llf

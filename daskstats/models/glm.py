@@ -9,6 +9,7 @@ solver (:mod:`daskstats.models.penalized`), and returns
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,16 +18,20 @@ from statsmodels.genmod.families import Binomial, Family, links
 
 from daskstats.annotations import AlphaLike, ColumnLike, DataFrameLike, EvalEnv, GroupsLike
 from daskstats.design import DataSummary, ExtraColumns
-from daskstats.errors import DataError
+from daskstats.errors import DataError, ValueWarning
 from daskstats.families import (
     check_degenerate_response,
     check_response_domain,
     resolve_family,
     warn_unsafe_link,
 )
-from daskstats.inference.covariance import USER_COV_TYPES
 from daskstats.models.base import Model
+from daskstats.models.covariance_request import covariance_request
+from daskstats.models.gradient_fit import fit_gradient
 from daskstats.models.irls_fit import fit_irls
+from daskstats.models.model_functions import ModelFunctions
+from daskstats.models.options import parse_fit_options
+from daskstats.models.penalized import METHODS as PENALIZED_METHODS
 from daskstats.models.penalized import fit_path, fit_regularized
 from daskstats.passes.errors import cluster_errors_become_clear
 from daskstats.results.glm import GLMResults
@@ -35,11 +40,15 @@ from daskstats.results.path import RegularizationPath
 __all__ = ["GLM"]
 
 
+#: statsmodels' names of its penalized methods (the same objective)
+STATSMODELS_PENALIZED = ("elastic_net", "coord_descent", "l1_slsqp")
+
+
 def _is_penalized(alpha: AlphaLike) -> bool:
     return isinstance(alpha, dict) or bool(np.any(np.asarray(alpha) != 0))
 
 
-class GLM(Model):
+class GLM(ModelFunctions, Model):
     """Generalized linear model on dask data (statsmodels' ``GLM`` semantics).
 
     ``GLM(endog, exog, family, ...)`` as statsmodels (numpy arrays, pandas or dask
@@ -91,7 +100,15 @@ class GLM(Model):
         *,
         groups=None,
         persist: bool | None = None,
+        **kwargs: Any,
     ):
+        unknown = sorted(set(kwargs) - {"hasconst"})
+        if unknown:  # statsmodels warns and ignores them
+            warnings.warn(
+                f"unknown kwargs {unknown}: ignored (statsmodels ignores them too)",
+                ValueWarning,
+                stacklevel=3,
+            )
         self._from_arrays(
             endog,
             exog,
@@ -196,67 +213,106 @@ class GLM(Model):
     @cluster_errors_become_clear
     def fit(
         self,
-        method: str = "auto",
-        *,
+        start_params=None,
+        maxiter: int = 100,
+        method: str = "IRLS",
+        tol: float = 1e-8,
+        scale: str | float | None = None,
         cov_type: str = "nonrobust",
         cov_kwds: dict | None = None,
         use_t: bool | None = None,
-        maxiter: int = 100,
-        tol: float = 1e-8,
-        start_params: np.ndarray | None = None,
+        full_output: bool = True,
+        disp: bool = False,
+        max_start_irls: int = 3,
+        *,
         alpha: AlphaLike = 0.0,
         L1_wt: float = 1.0,
         verbose: bool = False,
+        **kwargs: Any,
     ) -> GLMResults:
-        """Fit by IRLS (one pass over the data per iteration).
+        """Fit the model (statsmodels' ``GLM.fit``): IRLS, one pass over the data per
+        iteration, or one of statsmodels' optimizers over one-pass log-likelihood, score and
+        Hessian evaluations.
 
         Parameters
         ----------
-        method : {"auto", "irls"}
-            ``"auto"`` picks IRLS for unpenalized fits.
-        cov_type : {"nonrobust", "HC0", "cluster"}
+        start_params : array_like, optional
+            Starting coefficients (default: statsmodels' start, μ from y).
+        maxiter : int
+        method : {"IRLS", "newton", "bfgs", "lbfgs", "cg", "ncg", "nm", "powell", "minimize"}
+            IRLS by default; the others run statsmodels' optimizer (same defaults and
+            options) on ``−loglike/nobs`` after ``max_start_irls`` IRLS iterations, as
+            statsmodels does.
+        tol : float
+            IRLS stops when the deviance (over the previous scale) changes by at most
+            ``atol + rtol·|deviance|`` with ``atol=tol`` (statsmodels' rule).
+        scale : {None, "X2", "dev"} or float
+            The dispersion: None is 1 for Binomial/Poisson/NegativeBinomial and Pearson
+            χ²/df_resid otherwise; ``"X2"`` Pearson χ²/df_resid for every family
+            (quasi-Poisson, quasi-binomial); ``"dev"`` deviance/df_resid; a number fixes it.
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster", "eim"}
+            As statsmodels' GLM: HC1–HC3 are the HC0 matrix (statsmodels' GLM computes all
+            four alike); ``"HAC"`` takes ``cov_kwds={"maxlags": L, "kernel": "bartlett",
+            "use_correction": False}`` over the rows in order across partitions;
+            ``"cluster"`` takes ``cov_kwds={"groups": ...}`` (a column name, two names, or
+            one value per row: numpy, pandas, or dask with the data's partitions), plus
+            ``use_correction`` and ``df_correction``.
         cov_kwds : dict, optional
-            ``{"groups": ...}`` for ``cov_type="cluster"`` (given to ``from_formula``) and
-            ``use_correction`` / ``df_correction`` as in statsmodels.
         use_t : bool, optional
             Student t inference (default False, as statsmodels' GLM).
-        maxiter : int
-        tol : float
-            Convergence when the deviance changes by at most ``max(tol, 1000 ε |D|)``.
-        start_params : array_like, optional
+        full_output, disp : bool
+            statsmodels' optimizer options (gradient methods).
+        max_start_irls : int
+            IRLS iterations before a gradient method (without ``start_params``).
         alpha, L1_wt : float
             A non-zero ``alpha`` makes this :meth:`fit_regularized`.
         verbose : bool
-            Print one line per iteration.
+            Print one line per IRLS iteration.
+        **kwargs
+            ``atol``, ``rtol``, ``tol_criterion`` ("deviance" or "params"), ``wls_method``
+            (accepted; every solve is a scaled Cholesky with iterative refinement) for IRLS;
+            ``optim_hessian`` ("oim"/"eim") and the optimizer's own options (``gtol``, ...)
+            for the gradient methods.
         """
         if _is_penalized(alpha):
             return self.fit_regularized(
                 alpha=alpha,
                 L1_wt=L1_wt,
-                method=method,
+                method="auto" if str(method).lower() in ("irls", "auto") else method,
                 maxiter=None if maxiter == 100 else maxiter,
                 start_params=start_params,
+                penalize_intercept=False,
                 verbose=verbose,
             )
-        if method not in ("auto", "irls", "IRLS"):
-            raise DataError(f"method must be 'auto' or 'irls', got {method!r}.")
-        if cov_type not in USER_COV_TYPES:
-            raise DataError(f"cov_type must be one of {tuple(USER_COV_TYPES)}, got {cov_type!r}.")
-        cov_kwds = dict(cov_kwds or {})
-        if cov_type == "cluster" and not self.extras.groups:
-            raise DataError(
-                "cov_type='cluster' needs the cluster groups: pass groups='column' to "
-                "ds.glm(..., cov_kwds={'groups': 'column'}) or GLM.from_formula(..., groups=...)."
+        options = parse_fit_options(
+            method, maxiter, tol, scale, max_start_irls, full_output, disp, kwargs
+        )
+        cov_type, cov_kwds = covariance_request(self, cov_type, cov_kwds)
+        if start_params is not None:
+            start_params = np.asarray(start_params, dtype=float)
+        self.scaletype = options.scaletype
+        if options.is_irls:
+            return fit_irls(
+                self,
+                maxiter=options.maxiter,
+                tol=options.atol,
+                rtol=options.rtol,
+                criterion=options.criterion,
+                start_params=start_params,
+                verbose=verbose,
+                cov_type="nonrobust" if cov_type == "eim" else cov_type,
+                cov_kwds=cov_kwds,
+                use_t=bool(use_t),
+                mle_settings={
+                    "optimizer": "IRLS",
+                    "wls_method": options.wls_method,
+                    "attach_wls": options.attach_wls,
+                },
             )
-        if cov_type != "cluster" and "groups" in cov_kwds:
-            raise DataError("cov_kwds['groups'] is only used with cov_type='cluster'.")
-        cov_kwds.pop("groups", None)
-        return fit_irls(
+        return fit_gradient(
             self,
-            maxiter=maxiter,
-            tol=tol,
+            options,
             start_params=start_params,
-            verbose=verbose,
             cov_type=cov_type,
             cov_kwds=cov_kwds,
             use_t=bool(use_t),
@@ -265,39 +321,77 @@ class GLM(Model):
     @cluster_errors_become_clear
     def fit_regularized(
         self,
-        alpha: AlphaLike,
-        L1_wt: float = 1.0,
-        *,
-        method: str = "auto",
+        method: str = "elastic_net",
+        alpha: AlphaLike = 0.0,
+        start_params: np.ndarray | None = None,
         refit: bool = False,
+        opt_method: str = "bfgs",
+        *,
+        L1_wt: float = 1.0,
         maxiter: int | None = None,
         tol: float = 1e-10,
-        start_params: np.ndarray | None = None,
-        penalize_intercept: bool = False,
+        cnvrg_tol: float | None = None,
+        zero_tol: float | None = None,
+        penalize_intercept: bool = True,
         rho: float | np.ndarray | None = None,
         verbose: bool = False,
+        **kwargs: Any,
     ) -> GLMResults:
-        """Elastic-net fit with statsmodels' objective (see :mod:`daskstats.models.penalized`).
+        """Elastic-net fit with statsmodels' objective and signature
+        (``−loglike/n + α((1 − L1_wt)|β|²/2 + L1_wt|β|₁)``; see
+        :mod:`daskstats.models.penalized`).
 
         Parameters
         ----------
+        method : str
+            statsmodels' ``"elastic_net"`` (also ``"coord_descent"``) and ``"l1_slsqp"``
+            (``L1_wt`` must be 1) solve the objective with daskstats' default solver
+            (proximal Newton); or one of daskstats' ``"auto"``, ``"prox_newton"``,
+            ``"proximal_grad"``, ``"admm"``, ``"admm_async"``, ``"lbfgs"``.
         alpha : float, array of shape (p,), or dict
-            Penalty weight; a scalar leaves the intercept unpenalized; a dict names terms or
-            columns (``{"C(g)": 0.1, "x1": 0.0}``).
-        L1_wt : float
-            1 is the lasso, 0 ridge, in between the elastic net.
-        method : {"auto", "prox_newton", "proximal_grad", "admm", "admm_async", "lbfgs"}
+            Penalty weight. As in statsmodels a scalar penalizes every coefficient, the
+            intercept too, unless ``penalize_intercept=False`` (the convention of
+            ``ds.glm(..., alpha=)``); a dict names terms or columns
+            (``{"C(g)": 0.1, "x1": 0.0}``).
+        start_params : array, optional
         refit : bool
             Refit without penalty on the selected columns and report that fit's inference.
+        opt_method : str
+            statsmodels' optimizer of a pure ridge fit; daskstats solves every penalty with
+            ``method`` (accepted for compatibility).
+        L1_wt : float
+            1 is the lasso, 0 ridge, in between the elastic net.
+        maxiter : int, optional
+        tol, cnvrg_tol : float
+            Convergence tolerance (``cnvrg_tol`` is statsmodels' name for it).
+        zero_tol : float, optional
+            statsmodels' threshold below which coefficients are zero (daskstats' proximal
+            solvers give exact zeros; accepted for compatibility).
         """
+        if not isinstance(method, str):  # daskstats' earlier order: fit_regularized(alpha, ...)
+            method, alpha = "auto", method
+        name = method.lower()
+        if name in STATSMODELS_PENALIZED:
+            if name == "l1_slsqp" and float(L1_wt) != 1.0:
+                raise DataError(f"L1_wt must be 1 for method='l1_slsqp', got {L1_wt!r}.")
+            name = "auto"
+        elif name not in PENALIZED_METHODS:
+            raise DataError(
+                f"method must be one of {STATSMODELS_PENALIZED + PENALIZED_METHODS}, "
+                f"got {method!r}."
+            )
+        ignored = sorted(set(kwargs) - {"loglike_kwds", "score_kwds", "hess_kwds"})
+        if ignored:
+            raise TypeError(f"fit_regularized() got unexpected keyword arguments {ignored}")
+        del opt_method, zero_tol
         return fit_regularized(
             self,
             alpha,
             L1_wt,
-            method=method,
+            method=name,
             refit=refit,
             maxiter=maxiter,
-            tol=tol,
+            tol=tol if cnvrg_tol is None else cnvrg_tol,
             start_params=start_params,
             penalize_intercept=penalize_intercept,
             rho=rho,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from daskstats.errors import DataError
-from daskstats.families import scale_is_estimated
+from daskstats.families import estimate_scale
 from daskstats.kernels.null import null_pass
 from daskstats.linalg.blocked import normalized_inverse, solve_normal_equations
 from daskstats.linalg.gram import curvature, full_matrix, full_rhs
@@ -54,12 +54,15 @@ def fit_irls(
     columns: np.ndarray | None = None,
     maxiter: int = 100,
     tol: float = 1e-8,
+    rtol: float = 0.0,
+    criterion: str = "deviance",
     start_params=None,
     verbose: bool = False,
     cov_type: str = "nonrobust",
     cov_kwds: dict | None = None,
     use_t: bool = False,
     notes: tuple = (),
+    mle_settings: dict | None = None,
 ) -> GLMResults:
     """Fit ``model`` by IRLS and assemble its results.
 
@@ -70,8 +73,12 @@ def fit_irls(
         Fit only these columns (the others fixed at 0): the refit after an L1 selection.
     maxiter, tol, start_params, verbose, cov_type, cov_kwds, use_t
         As :meth:`daskstats.GLM.fit`.
+    rtol, criterion
+        statsmodels' ``rtol`` and ``tol_criterion`` (``tol`` is the absolute tolerance).
     notes : tuple of str
         Lines for the summary.
+    mle_settings : dict, optional
+        statsmodels' ``mle_settings`` of the results (``optimizer``, ``wls_method``, ...).
     """
     check_solvable(model.layout, model.thresholds)
     summary = model.data_summary()
@@ -81,18 +88,18 @@ def fit_irls(
     df_model = (p if columns is None else len(columns)) - 1
     wnobs = summary.wnobs if model.extras.freq_weights is not None else float(summary.nobs)
     df_resid = wnobs - df_model - 1
-    estimated = scale_is_estimated(family)
+    scaletype = getattr(model, "scaletype", None)
     decomposed = collects_loglike(model)
     null = start_null(model, summary)
 
     def evaluate(params, null_spec, loglike):
-        return run_irls_pass(model, params, null=null_spec, loglike=loglike)
+        return run_irls_pass(model, params, null=null_spec, loglike=loglike, correction=True)
 
     def null_evaluate(null_spec):
         return runner.run(null_pass, family, null_spec, decomposed, name="null model")
 
     def scale(totals):
-        return totals.fit.pearson / df_resid if estimated else 1.0
+        return estimate_scale(family, scaletype, totals.fit.pearson, totals.deviance, df_resid)
 
     if columns is None:
 
@@ -123,7 +130,7 @@ def fit_irls(
     if verbose:
         _announce_dashboard()
 
-    def run(start, null, curvature):
+    def run(start, null, predictive):
         return irls(
             evaluate,
             p,
@@ -135,13 +142,17 @@ def fit_irls(
             maxiter=maxiter,
             tol=tol,
             callback=_print_iteration if verbose else None,
-            curvature=curvature,
+            curvature=_curvature(layout),
+            predictive=predictive,
+            correction=True,
+            rtol=rtol,
+            criterion=criterion,
         )
 
     # large data: a step predicted to change the deviance by less than tol is taken without a
     # pass to confirm it (small data: statsmodels' iteration, step by step)
     large = summary.nobs >= 2 * model.thresholds.sample_start_rows
-    predicted = _curvature(layout) if large else None
+    predicted = large
     if sampled:
         try:
             result = run(start_params, null, predicted)
@@ -170,4 +181,9 @@ def fit_irls(
         use_t=use_t,
         method="IRLS",
         notes=notes,
+        mle_settings=(
+            mle_settings
+            if mle_settings is not None
+            else {"optimizer": "IRLS", "wls_method": "lstsq", "attach_wls": False}
+        ),
     )

@@ -17,6 +17,8 @@ Results are assembled by the same path as unpenalized fits
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -42,13 +44,26 @@ METHODS = ("auto", "prox_newton", "proximal_grad", "admm", "admm_async", "lbfgs"
 NULL_TOL = 1e-8
 
 
+def intercept_position(model) -> int | None:
+    """The position of the intercept (``Intercept``) or of the first constant column
+    (``const`` of an array model), or None."""
+    names = model.exog_names
+    if "Intercept" in names:
+        return names.index("Intercept")
+    constant = getattr(model.spec, "constant", None)
+    if constant is not None and np.any(constant):
+        return int(np.flatnonzero(constant)[0])
+    return None
+
+
 def _start_coefficients(model, names: list[str], y_mean: float) -> np.ndarray:
     start = np.zeros(len(names))
-    if "Intercept" in names:
+    position = intercept_position(model)
+    if position is not None:
         with np.errstate(all="ignore"):
             value = float(model.family.link(np.array([y_mean]))[0])
         if np.isfinite(value):
-            start[names.index("Intercept")] = value
+            start[position] = value
     return start
 
 
@@ -76,7 +91,7 @@ def fit_regularized(
     names = model.exog_names
     p = len(names)
     try:
-        weights = penalty_weights(alpha, names, penalize_intercept)
+        weights = penalty_weights(alpha, names, penalize_intercept, intercept_position(model))
     except ValueError as exc:
         raise DataError(str(exc)) from None
     penalty = ElasticNet(weights, float(L1_wt))
@@ -161,8 +176,15 @@ def fit_regularized(
         else:
             result = fit_admm_async(model, penalty, n, start, rho, tol, max_async_updates)
     params = result.params
-    if refit:
+    if refit and np.any(params != 0):
         return _refit(model, params, penalty, chosen, maxiter or 100)
+    if refit:
+        warnings.warn(
+            "the penalty removed every column: nothing to refit; the penalized fit (all "
+            "coefficients 0) is returned, as statsmodels does.",
+            UserWarning,
+            stacklevel=3,
+        )
     # prox-Newton's last pass was made at params, usually with the statistics; other solvers'
     # passes hold no statistics
     totals = result.totals if chosen == "prox_newton" else None
@@ -224,8 +246,6 @@ def _final_pass(model, params: np.ndarray, null: NullModel, gram: bool):
 def _refit(model, params: np.ndarray, penalty: ElasticNet, method: str, maxiter: int):
     """Unpenalized IRLS on the selected (non-zero) columns; the others stay at 0."""
     selected = np.flatnonzero(params != 0)
-    if len(selected) == 0:
-        raise DataError("the penalty removed every column: nothing to refit.")
     note = (
         f"Unpenalized refit on the {len(selected)} columns selected by the penalized fit "
         f"({_describe(penalty)}, {method}); its standard errors ignore the selection step."
@@ -246,8 +266,8 @@ def fit_path(model, alphas, L1_wt: float = 1.0, **kwargs) -> RegularizationPath:
     for a in alphas:
         res = fit_regularized(model, a, L1_wt, start_params=start, **kwargs)
         results.append(res)
-        start = res.params.to_numpy()
-    coefs = pd.DataFrame([r.params for r in results], index=pd.Index(alphas, name="alpha"))
+        start = res.params_array
+    coefs = pd.DataFrame([r.estimates for r in results], index=pd.Index(alphas, name="alpha"))
     return RegularizationPath(alphas, coefs, results)
 
 

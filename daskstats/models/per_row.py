@@ -7,16 +7,27 @@ and partitions (every row, NaN where one was dropped for missing values).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from statsmodels.base._prediction_inference import PredictionResultsDelta
 
 from daskstats.design.arrays import ArraySpec
+from daskstats.design.layout import Layout
 from daskstats.errors import DataError
-from daskstats.inference.prediction import PredictionResults, empty_frame
-from daskstats.kernels.rows import predicted_values, prediction_values, residuals
+from daskstats.inference.prediction import Delta, empty_frame, prediction_results
+from daskstats.kernels.influence import influence_columns, influence_rows
+from daskstats.kernels.null import null_rows
+from daskstats.kernels.rows import (
+    average_sums,
+    block_average,
+    predicted_values,
+    prediction_values,
+    residuals,
+)
 from daskstats.passes import (
     InputFormat,
     attach_column,
@@ -27,10 +38,30 @@ from daskstats.passes import (
     prepare_arrays,
     to_dask,
 )
+from daskstats.passes.aligned import align_rows, per_block, rows_kernel, rows_kernel_none
+from daskstats.passes.rows import as_dask_array, new_data_sums
 
-__all__ = ["PerRowResults", "deliver"]
+__all__ = ["PerRowResults", "deliver", "Target"]
 
 WHICH = ("mean", "linear", "var_unscaled")
+
+
+@dataclass(frozen=True)
+class Target:
+    """New data to predict on: a dask DataFrame, its extra columns, kind, design spec and
+    layout (``dense``: a raw design matrix, no formula)."""
+
+    frame: Any
+    columns: dict
+    fmt: InputFormat
+    spec: Any
+    layout: Layout
+    dense: bool
+
+
+def prediction_results_delta(predicted, variance):
+    """statsmodels' ``PredictionResultsDelta`` of an average prediction."""
+    return PredictionResultsDelta(Delta(predicted, variance))
 
 
 def deliver(result, fmt: InputFormat, lengths: tuple | None = None):
@@ -40,11 +71,13 @@ def deliver(result, fmt: InputFormat, lengths: tuple | None = None):
     if fmt.kind == "dask-array":
         if isinstance(result, dd.DataFrame):
             return result
-        return result.to_dask_array(lengths=list(lengths) if lengths is not None else True)
+        if lengths is None:
+            return result.to_dask_array(lengths=True)
+        return as_dask_array(result, lengths)
     computed = result.compute()
     if fmt.kind == "numpy" and isinstance(computed, pd.Series):
         return computed.to_numpy()
-    return computed
+    return fmt.restore_index(computed)
 
 
 class PerRowResults:
@@ -69,79 +102,204 @@ class PerRowResults:
         lengths = self.data_summary().sizes if fmt.kind == "dask-array" else None
         return deliver(result, fmt, lengths)
 
-    def rows(self, what: str, params: np.ndarray):
+    def rows(self, what: str, params: np.ndarray, scale: float = 1.0):
         """A per-row quantity of the fitted rows: ``"mu"`` or a residual
         (:func:`~daskstats.kernels.rows.residuals`)."""
         meta = pd.Series(dtype=float, name=what)
-        return self._in_sample(residuals, (self.layout, self.family, params, what), meta)
+        return self._in_sample(residuals, (self.layout, self.family, params, what, scale), meta)
 
-    def predict_values(self, params, new_data, which: str, offset, exposure):
+    def null_values(self, null_spec):
+        """The null model's fitted values of the fitted rows."""
+        meta = pd.Series(dtype=float, name="null")
+        return self._in_sample(null_rows, (self.family, null_spec), meta)
+
+    def influence_frame(self, params, bread, cov, scale, hessian: str, df_resid: float):
+        """statsmodels' influence measures of the fitted rows
+        (:func:`~daskstats.kernels.influence.influence_rows`), as a frame."""
+        names = list(self.exog_names)
+        meta = pd.DataFrame({c: pd.Series(dtype=float) for c in influence_columns(names)})
+        args = (self.layout, self.family, params, bread, cov, scale, hessian, names, df_resid)
+        return self._in_sample(influence_rows, args, meta)
+
+    def predict_values(self, params, exog, which: str, offset, exposure, transform=True):
         """Predictions of ``which`` (``"mean"``, ``"linear"``, ``"var_unscaled"``) on
-        ``new_data`` (the fitted rows when None)."""
+        ``exog`` (the fitted rows when None)."""
         if which not in WHICH:
             raise DataError(f"which must be one of {WHICH}, got {which!r}.")
         meta = pd.Series(dtype=float, name="predicted")
         return self._per_row(
-            new_data, offset, exposure, meta, predicted_values, (self.family, which), params
+            exog, offset, exposure, meta, predicted_values, (self.family, which), params, transform
         )
 
-    def prediction(self, params, cov, new_data, offset, exposure, df: float, use_t: bool):
-        """Predictions with standard errors and confidence intervals."""
-
-        def make(alpha, dist_args):
-            args = (self.family, cov, alpha, dist_args)
-            return self._per_row(
-                new_data, offset, exposure, empty_frame(), prediction_values, args, params
+    def prediction(
+        self,
+        params,
+        cov,
+        exog,
+        offset,
+        exposure,
+        *,
+        which: str | None,
+        average: bool,
+        agg_weights,
+        row_labels,
+        transform: bool,
+        df: float,
+        use_t: bool,
+        scale: float,
+    ):
+        """statsmodels' ``get_prediction`` results (see
+        :mod:`daskstats.inference.prediction`)."""
+        if which is not None and which not in WHICH:
+            raise DataError(f"which must be None or one of {WHICH}, got {which!r}.")
+        statistic = which or "mean"
+        if which is None:
+            kind = "compat"
+        elif which == "linear" and not average:
+            kind = "linear"
+        elif which == "mean" and not average:
+            kind = "monotonic"
+        else:
+            kind = "delta"
+        if average:
+            return self._average(
+                params, cov, exog, offset, exposure, statistic, agg_weights, transform
             )
+        dense = exog is not None and not transform
+        cov = cov.to_dense() if dense and hasattr(cov, "to_dense") else cov
+        frame = self._per_row(
+            exog,
+            offset,
+            exposure,
+            empty_frame(),
+            prediction_values,
+            (self.family, cov, statistic),
+            params,
+            transform,
+        )
+        if isinstance(frame, pd.DataFrame) and row_labels is None:
+            source = self.input_format if exog is None else InputFormat(input_kind(exog) or "numpy")
+            row_labels = frame.index if source.kind == "pandas" else None
+        return prediction_results(frame, kind, self.family, df, use_t, scale, row_labels)
 
-        return PredictionResults(make, df, use_t)
+    def _average(self, params, cov, exog, offset, exposure, which, agg_weights, transform):
+        """statsmodels' ``average=True``: the (weighted) mean of the predictions over the rows
+        and its delta-method variance, in one pass."""
+        if exog is None:
+            self._require_data()
+            if agg_weights is None:
+                sums = self.runner.run(
+                    rows_kernel_none,
+                    block_average,
+                    self.layout,
+                    params,
+                    self.family,
+                    which,
+                    name="average prediction",
+                )
+            else:
+                pieces = align_rows(
+                    agg_weights, self.data_summary(), len(self.runner.blocks), "agg_weights"
+                )
+                sums = self.runner.run(
+                    rows_kernel,
+                    block_average,
+                    self.layout,
+                    params,
+                    self.family,
+                    which,
+                    per_block=per_block(pieces),
+                    name="average prediction",
+                )
+        else:
+            target = self._target(exog, offset, exposure, transform, agg_weights)
+            sums = new_data_sums(
+                target.frame,
+                target.spec,
+                target.layout,
+                params,
+                target.columns.get("offset"),
+                target.columns.get("exposure"),
+                target.columns.get("agg_weights"),
+                average_sums,
+                self.family,
+                which,
+            )
+            if target.dense and hasattr(cov, "to_dense"):
+                cov = cov.to_dense()
+        n = max(int(sums.rows), 1)
+        gradient = sums.gradient / n
+        dense = cov.to_dense() if hasattr(cov, "to_dense") else np.asarray(cov)
+        variance = float(gradient @ dense @ gradient)
+        return prediction_results_delta(np.asarray(sums.total / n), np.asarray(variance))
 
-    def _per_row(self, new_data, offset, exposure, meta, values_fn, args: tuple, params):
-        if new_data is None:
+    def _per_row(
+        self, exog, offset, exposure, meta, values_fn, args: tuple, params, transform=True
+    ):
+        if exog is None and offset is None and exposure is None:
             fn_args = (self.layout, params, values_fn, *args)
             return self._in_sample(block_predictions, fn_args, meta)
-        ddf, cols, fmt = self._new_data(new_data, offset, exposure)
+        if exog is None:
+            raise DataError(
+                "offset/exposure for the fitted rows: pass the data (exog) with them, or "
+                "use model.predict(params, offset=..., exposure=...)."
+            )
+        target = self._target(exog, offset, exposure, transform)
         result = new_data_values(
-            ddf,
-            self.spec,
-            self.layout,
+            target.frame,
+            target.spec,
+            target.layout,
             params,
-            cols.get("offset"),
-            cols.get("exposure"),
+            target.columns.get("offset"),
+            target.columns.get("exposure"),
             meta,
             values_fn,
             *args,
         )
-        return deliver(result, fmt)
+        return deliver(result, target.fmt)
 
-    def _new_data(self, new_data, offset, exposure) -> tuple[Any, dict, InputFormat]:
-        """New data as a dask DataFrame with its offset/exposure columns, and its kind."""
-        if isinstance(self.spec, ArraySpec):
-            return self._new_arrays(new_data, offset, exposure)
+    def _target(self, exog, offset, exposure, transform: bool, agg_weights=None) -> Target:
+        """New data (with its offset/exposure/aggregation-weight columns) to predict on."""
+        if isinstance(self.spec, ArraySpec) or not transform:
+            return self._new_arrays(exog, offset, exposure, agg_weights, dense=not transform)
+        ddf, cols, fmt = self._new_data(exog, offset, exposure, agg_weights)
+        return Target(ddf, cols, fmt, self.spec, self.layout, False)
+
+    def _new_data(self, new_data, offset, exposure, agg_weights=None):
+        """New data as a dask DataFrame with its offset/exposure/weights columns, and its
+        kind. An offset/exposure the model was fitted with as a column of its data is read
+        from ``new_data`` by that name (statsmodels uses none unless given)."""
+        if isinstance(new_data, pd.Series):
+            new_data = new_data.to_frame()
         ddf = to_dask(new_data)
-        cols = {}
-        for name, given in (("offset", offset), ("exposure", exposure)):
-            fitted = getattr(self.extras, name)
-            if given is None and fitted is not None:
+        cols: dict = {}
+        added: dict = {}
+        joined: list = []
+        given_values = (("offset", offset), ("exposure", exposure), ("agg_weights", agg_weights))
+        for name, given in given_values:
+            if given is None and name != "agg_weights":
                 column = self.extras.user_column(name)
-                if column is None:
+                if column is not None and column not in ddf.columns:
                     raise DataError(
-                        f"the model was fitted with an {name}: pass {name}=... to predict."
-                    )
-                if column not in ddf.columns:
-                    raise DataError(
-                        f"the model was fitted with {name}={column!r}, which new_data lacks; "
-                        f"pass {name}=... (a column name or values) to predict."
+                        f"the model was fitted with {name}={column!r}, a column of its data, "
+                        f"and new data lacks that column: add it, or pass {name}= to predict "
+                        f"(e.g. {name}={'0' if name == 'offset' else '1'} for none)."
                     )
                 given = column
-            ddf, col = attach_column(ddf, new_data, name, given, name)
+            if given is None:
+                continue
+            _, col = attach_column(ddf, new_data, name, given, name)
             if isinstance(col, tuple):
                 if isinstance(col[1], np.ndarray):
-                    ddf = to_dask(new_data.assign(**{col[0]: col[1]}))
+                    added[col[0]] = col[1]
                 else:
-                    ddf = ddf.assign(**{col[0]: col[1]})
+                    joined.append(col)
                 col = col[0]
             cols[name] = col
+        if added:
+            ddf = to_dask(new_data.assign(**added))
+        for name, values in joined:
+            ddf = ddf.assign(**{name: values})
         missing_cols = [c for c in self.spec.x_variables if c not in ddf.columns]
         if missing_cols:
             raise DataError(
@@ -151,13 +309,23 @@ class PerRowResults:
         kind = input_kind(new_data)
         return ddf, cols, InputFormat("pandas" if kind == "pandas" else "dask")
 
-    def _new_arrays(self, exog, offset, exposure):
-        """New ``exog`` (and its offset/exposure values) of a model given as arrays."""
-        width = np.shape(exog)[1] if np.ndim(exog) == 2 else 1
-        if width != self.spec.n_exog:
-            raise DataError(f"exog has {width} columns; the model has {self.spec.n_exog}.")
-        for name, given in (("offset", offset), ("exposure", exposure)):
-            if given is None and getattr(self.extras, name) is not None:
-                raise DataError(f"the model was fitted with an {name}: pass {name}=... too.")
-        ddf, _, extras, fmt = prepare_arrays(None, exog, offset=offset, exposure=exposure)
-        return ddf, {"offset": extras.offset, "exposure": extras.exposure}, fmt
+    def _new_arrays(self, exog, offset, exposure, agg_weights=None, dense: bool = False):
+        """A new design ``exog`` (its offset/exposure/weights values; statsmodels uses no
+        offset or exposure with a new design unless given)."""
+        k = self.layout.n_params if dense else self.spec.n_exog
+        shape = np.shape(exog)
+        if len(shape) == 1 and k == 1:
+            exog = np.asarray(exog)[:, None]
+        elif len(shape) == 1:
+            exog = np.asarray(exog)[None, :]
+        width = np.shape(exog)[1]
+        if width != k:
+            raise DataError(f"exog has {width} columns; the model has {k}.")
+        ddf, spec, extras, fmt = prepare_arrays(
+            None, exog, offset=offset, exposure=exposure, freq_weights=agg_weights
+        )
+        columns = {"offset": extras.offset, "exposure": extras.exposure}
+        if agg_weights is not None:
+            columns["agg_weights"] = extras.freq_weights
+        layout = Layout.dense_only(k) if dense else self.layout
+        return Target(ddf, columns, fmt, spec if dense else self.spec, layout, dense)

@@ -27,6 +27,7 @@ from daskstats.kernels.robust import (
     robust_pass,
 )
 from daskstats.partials import Partial, summed
+from daskstats.passes.aligned import RowPieces, take_rows
 from daskstats.passes.errors import cluster_errors
 from daskstats.passes.runner import PassRunner, tree_combine
 
@@ -45,6 +46,21 @@ def _meat(frame: pd.DataFrame, columns: tuple[str, ...], n_params: int) -> Clust
     return ClusterMeat(*group_meat(frame, columns, n_params))
 
 
+def _given_score_sums(block, piece, input_rows, names, layout, family, params, scale, columns):
+    """A block's group score sums with its groups taken from values given at fit time."""
+    values = take_rows(block, piece, input_rows)
+    if isinstance(values, pd.DataFrame):
+        frame = values.reset_index(drop=True)
+        frame.columns = list(names)
+    elif isinstance(values, pd.Series):
+        frame = pd.DataFrame({names[0]: values.to_numpy()})
+    else:
+        array = np.asarray(values)
+        array = array.reshape(len(array), -1)
+        frame = pd.DataFrame({name: array[:, j] for j, name in enumerate(names)})
+    return group_score_sums(block, layout, family, params, scale, columns, groups=frame)
+
+
 def cluster_meats(
     runner: PassRunner,
     layout,
@@ -53,9 +69,11 @@ def cluster_meats(
     scale: float,
     group_sets: list[tuple[str, ...]],
     group_meta: pd.DataFrame,
+    given: RowPieces | None = None,
 ):
     """One pass: the robust pieces (``RobustPartial``: its ``hessian`` is the bread) and one
-    :class:`ClusterMeat` per set of group columns."""
+    :class:`ClusterMeat` per set of group columns (the blocks' own group columns, or the
+    ``given`` per-row groups, whose columns are ``group_meta``'s)."""
     started = time.perf_counter()
     n_params = len(params)
     robust = tree_combine(
@@ -66,14 +84,20 @@ def cluster_meats(
         meta = group_meta[list(columns)].iloc[:0].copy()
         meta[GROUP_PARAM] = pd.Series(dtype=np.int64)
         meta[GROUP_VALUE] = pd.Series(dtype=float)
-        shares = dd.from_delayed(
-            [
+        if given is None:
+            tasks = [
                 delayed(group_score_sums)(b, layout, family, params, scale, columns)
                 for b in runner.blocks
-            ],
-            meta=meta,
-            verify_meta=False,
-        )
+            ]
+        else:
+            names = tuple(group_meta.columns)
+            tasks = [
+                delayed(_given_score_sums)(
+                    b, piece, given.input_rows, names, layout, family, params, scale, columns
+                )
+                for b, piece in zip(runner.blocks, given.pieces)
+            ]
+        shares = dd.from_delayed(tasks, meta=meta, verify_meta=False)
         together = shares.shuffle(on=list(columns))
         parts = [delayed(_meat)(part, columns, n_params) for part in together.to_delayed()]
         meats.append(tree_combine(parts))

@@ -44,9 +44,20 @@ class InputFormat:
     Attributes
     ----------
     kind : {"numpy", "pandas", "dask", "dask-array"}
+    index_names : tuple or None
+        The level names of a pandas MultiIndex (dask cannot partition one: rows are indexed
+        by its tuples inside, and per-row results get the MultiIndex back).
     """
 
     kind: str
+    index_names: tuple | None = None
+
+    def restore_index(self, result):
+        """A pandas result with the caller's MultiIndex back (when it had one)."""
+        if self.index_names is None or not isinstance(result, (pd.Series, pd.DataFrame)):
+            return result
+        index = pd.MultiIndex.from_tuples(list(result.index), names=list(self.index_names))
+        return result.set_axis(index)
 
     @property
     def lazy(self) -> bool:
@@ -66,6 +77,15 @@ def input_kind(value) -> str | None:
     return "numpy"
 
 
+def _levels(*values) -> tuple | None:
+    """The level names of the first pandas MultiIndex among ``values`` (None without one)."""
+    for value in values:
+        index = getattr(value, "index", None)
+        if isinstance(value, (pd.Series, pd.DataFrame)) and isinstance(index, pd.MultiIndex):
+            return tuple(index.names)
+    return None
+
+
 def to_dask(data) -> dd.DataFrame:
     """A dask DataFrame of ``data`` (pandas is split into a few partitions, row order kept)."""
     if isinstance(data, dd.DataFrame):
@@ -73,6 +93,8 @@ def to_dask(data) -> dd.DataFrame:
     if isinstance(data, pd.DataFrame):
         n = len(data)
         nparts = max(1, min(2 * (os.cpu_count() or 1), n // 100_000 or 1))
+        if isinstance(data.index, pd.MultiIndex):  # dask partitions an index of its tuples
+            data = data.set_axis(pd.Index(data.index.to_flat_index(), tupleize_cols=False))
         return dd.from_pandas(data, npartitions=nparts, sort=False)
     raise DataError(
         f"data must be a dask.dataframe.DataFrame or a pandas.DataFrame, got {type(data).__name__}."
@@ -211,7 +233,7 @@ def prepare_inputs(
         ddf = to_dask(data.assign(**added))
     ddf = _join(ddf, joined)
     kind = "pandas" if isinstance(data, pd.DataFrame) else "dask"
-    return ddf, ExtraColumns(**names, groups=group_columns), InputFormat(kind)
+    return ddf, ExtraColumns(**names, groups=group_columns), InputFormat(kind, _levels(data))
 
 
 # --- the array door ----------------------------------------------------------------------------
@@ -258,7 +280,10 @@ def prepare_arrays(
         raise DataError("exog is required (use sm.add_constant(...) for an intercept-only model).")
     n_endog = 0 if endog is None else _width(endog)  # None: new exog to predict on
     if n_endog > 2:
-        raise DataError(f"endog has {n_endog} columns; it must have 1 (or 2 for a binomial).")
+        raise DataError(
+            f"endog has more than 2 columns ({n_endog}); it must have 1, or 2 (successes, "
+            "failures) for a binomial response."
+        )
     endog_names = [] if endog is None else _names_of(endog, ["y"] if n_endog == 1 else ["y0", "y1"])
     if n_endog == 2 and isinstance(endog, (pd.DataFrame, dd.DataFrame)):
         endog_names = [str(c) for c in endog.columns]
@@ -337,7 +362,7 @@ def _pandas_frame(endog, exog, extras, group_values, endog_columns, exog_columns
         if isinstance(exog, pd.DataFrame) or isinstance(endog, (pd.Series, pd.DataFrame))
         else "numpy"
     )
-    return pd.DataFrame(columns, index=index), InputFormat(kind)
+    return pd.DataFrame(columns, index=index), InputFormat(kind, _levels(exog, endog))
 
 
 def _dask_frame(endog, exog, extras, group_values, endog_columns, exog_columns, extra_names,

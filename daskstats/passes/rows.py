@@ -15,9 +15,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+import dask
+import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.delayed import delayed
 
 from daskstats.design.block import Block
 from daskstats.design.build import BlockBuilder, combined_offset
@@ -25,8 +28,18 @@ from daskstats.design.layout import Layout
 from daskstats.design.matrices import layout_matrices
 from daskstats.families import with_trials
 from daskstats.kernels.linear import block_linear_predictor, linear_predictor
+from daskstats.passes.runner import tree_combine
 
-__all__ = ["Packed", "in_sample_values", "new_data_values", "block_predictions"]
+__all__ = [
+    "Packed",
+    "in_sample_values",
+    "new_data_values",
+    "block_predictions",
+    "used_rows",
+    "used_columns",
+    "as_dask_array",
+    "new_data_sums",
+]
 
 
 class Packed:
@@ -106,6 +119,41 @@ def _partition_values(frame, packed: Packed):
     return _wrap(values, meta, frame.index, kept, len(frame))
 
 
+def _partition_sums(frame, packed: Packed):
+    spec, layout, params, offset_col, exposure_col, weights_col, sums_fn, args = packed.args
+    matrices = layout_matrices(
+        spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
+    )
+    kept = matrices.kept
+
+    def column(name):
+        return None if name is None else frame[name].to_numpy(dtype=float)[kept]
+
+    offset = combined_offset(column(offset_col), column(exposure_col))
+    X, codes, code_values = matrices.X, matrices.codes, matrices.values
+    eta = linear_predictor(X, codes, code_values, layout.split(params), offset)
+    return sums_fn(eta, X, codes, code_values, layout, *args, column(weights_col))
+
+
+def new_data_sums(
+    data: dd.DataFrame,
+    spec,
+    layout: Layout,
+    params,
+    offset_col: str | None,
+    exposure_col: str | None,
+    weights_col: str | None,
+    sums_fn: Callable,
+    *args,
+):
+    """``sums_fn(eta, X, codes, values, layout, *args, weights)`` — a Partial — on every
+    partition of new data, combined (one pass over it)."""
+    packed = Packed(spec, layout, params, offset_col, exposure_col, weights_col, sums_fn, args)
+    parts = [delayed(_partition_sums)(part, packed) for part in data.to_delayed()]
+    (total,) = dask.compute(tree_combine(parts))
+    return total
+
+
 def new_data_values(
     data: dd.DataFrame,
     spec,
@@ -121,3 +169,67 @@ def new_data_values(
     missing value)."""
     packed = Packed(spec, layout, params, offset_col, exposure_col, meta, values_fn, args)
     return data.map_partitions(_partition_values, packed, meta=meta, enforce_metadata=False)
+
+
+def used_rows(
+    blocks: list, fn: Callable, args: tuple, lengths: tuple, lazy: bool, width: int | None = None
+):
+    """``fn(block, *args)`` — one value (or ``width`` values) per used row — of every block,
+    in row order: a dask array with the used rows' chunks when ``lazy``, else numpy
+    (statsmodels' ``model.endog``, ``exog``, ``score_obs``: the rows after missing values were
+    dropped)."""
+    packed = Packed(*args)
+    tasks = [delayed(_unpack)(fn, b, packed) for b in blocks]
+    if lazy:
+        shape = (lambda n: (n,)) if width is None else (lambda n: (n, width))
+        pieces = [
+            da.from_delayed(t, shape=shape(int(n)), dtype=float) for t, n in zip(tasks, lengths)
+        ]
+        return da.concatenate(pieces) if pieces else da.zeros(shape(0))
+    computed = dask.compute(*tasks)
+    return np.concatenate(computed) if computed else np.zeros(0 if width is None else (0, width))
+
+
+def _unpack(fn: Callable, block: Block, packed: Packed):
+    return fn(block, *packed.args)
+
+
+def _used_columns(part: pd.DataFrame, packed: Packed) -> pd.DataFrame:
+    (builder, columns) = packed.args
+    block = builder(part)
+    chosen = part[list(columns)]
+    return chosen if block.kept is None else chosen.iloc[block.kept]
+
+
+def used_columns(frame: dd.DataFrame, builder: BlockBuilder, columns: list, lengths, lazy: bool):
+    """Columns of the model's prepared data at the used rows (statsmodels' ``model.offset``
+    etc.): a dask array (``lazy``) or numpy, one column per name (1-D for one name)."""
+    meta = frame._meta[list(columns)]
+    values = frame.map_partitions(
+        _used_columns, Packed(builder, columns), meta=meta, enforce_metadata=False
+    )
+    if lazy:
+        array = as_dask_array(values, lengths)
+    else:
+        array = values.compute().to_numpy()
+    return array[:, 0] if len(columns) == 1 else array
+
+
+def _numpy(part) -> np.ndarray:
+    return part.to_numpy(dtype=float)
+
+
+def as_dask_array(values: dd.Series | dd.DataFrame, lengths) -> da.Array:
+    """A dask Series/DataFrame as a dask array with known row chunks ``lengths`` (built from
+    its partitions, not ``to_dask_array``, whose graph dask cannot build for frames made by
+    ``from_delayed``)."""
+    width = None if values.ndim == 1 else len(values.columns)
+    pieces = [
+        da.from_delayed(
+            delayed(_numpy)(part),
+            shape=(int(n),) if width is None else (int(n), width),
+            dtype=float,
+        )
+        for part, n in zip(values.to_delayed(), lengths)
+    ]
+    return da.concatenate(pieces)

@@ -43,17 +43,23 @@ class Opaque:
         self.args = args
 
 
-def _call(kernel: Callable, block, packed: Opaque):
-    return kernel(block, *packed.args)
+def _call(kernel: Callable, block, packed: Opaque, *own):
+    return kernel(block, *own, *packed.args)
 
 
-def kernel_tasks(kernel: Callable, blocks: Sequence, args: tuple) -> list[Delayed]:
-    """One task ``kernel(block, *args)`` per block, named after the kernel."""
+def kernel_tasks(
+    kernel: Callable, blocks: Sequence, args: tuple, per_block: Sequence[tuple] | None = None
+) -> list[Delayed]:
+    """One task ``kernel(block, *per_block[i], *args)`` per block, named after the kernel
+    (``per_block``: each block's own arguments, e.g. its piece of a per-row array)."""
     packed = Opaque(args)
     prefix = f"{kernel.__name__}-{uuid.uuid4().hex}"
+    own = per_block if per_block is not None else [()] * len(blocks)
+    if len(own) != len(blocks):
+        raise ValueError(f"{len(own)} per-block arguments for {len(blocks)} blocks")
     return [
-        delayed(_call, pure=False)(kernel, block, packed, dask_key_name=f"{prefix}-{i}")
-        for i, block in enumerate(blocks)
+        delayed(_call, pure=False)(kernel, block, packed, *mine, dask_key_name=f"{prefix}-{i}")
+        for i, (block, mine) in enumerate(zip(blocks, own))
     ]
 
 
@@ -105,15 +111,23 @@ class PassRunner:
         self.passes += int(counted)
         self.log.append((name if counted else f"{name} (no pass)", time.perf_counter() - started))
 
-    def run(self, kernel: Callable, *args, name: str | None = None, counted: bool = True):
-        """Evaluate ``kernel(block, *args)`` on every block and return the combined partial.
+    def run(
+        self,
+        kernel: Callable,
+        *args,
+        name: str | None = None,
+        counted: bool = True,
+        per_block: Sequence[tuple] | None = None,
+    ):
+        """Evaluate ``kernel(block, *per_block[i], *args)`` on every block and return the
+        combined partial.
 
         ``counted=False`` for graphs that read only small per-block results of a persisted
         design (not a pass over the data).
         """
         started = time.perf_counter()
         label = name or kernel.__name__
-        graph = tree_combine(kernel_tasks(kernel, self.blocks, args), self.split_every)
+        graph = tree_combine(kernel_tasks(kernel, self.blocks, args, per_block), self.split_every)
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
         with cluster_errors(label), fused(self.fuse):

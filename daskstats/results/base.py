@@ -74,8 +74,9 @@ class LikelihoodResults:
     Attributes
     ----------
     model : FittedModel
-    params : pandas.Series
-        Estimated coefficients indexed by term name.
+    estimates : pandas.Series
+        Estimated coefficients indexed by term name (``params`` gives them in the kind
+        statsmodels does: a Series, or an array for numpy input).
     normalized_cov_params : ndarray of shape (p, p) or BlockCovariance
         ``(XᵀWX)⁻¹`` of the last weighted least-squares solve.
     cov_params_default : ndarray of shape (p, p) or BlockCovariance
@@ -87,8 +88,13 @@ class LikelihoodResults:
         Degrees of freedom of t and F tests when they differ from ``df_resid`` (clusters).
     converged : bool
     n_iter : int
-    fit_history : list of dict
-        Per iteration: iteration, deviance or objective, relative change, step, seconds.
+    fit_history : dict
+        statsmodels' ``{"iteration": n, "deviance": [...], "params": [...]}``, plus per entry
+        the relative change, step and seconds (:meth:`~daskstats.solvers.history.History.as_dict`).
+    mle_settings : dict or None
+        statsmodels' record of the optimizer's settings (``optimizer``, its options).
+    mle_retvals : dict or None
+        The optimizer's report (gradient methods), as statsmodels'.
     passes : int
         Passes over the data the whole fit made.
     pass_log : list of (str, float)
@@ -99,7 +105,7 @@ class LikelihoodResults:
     """
 
     model: FittedModel
-    params: pd.Series
+    estimates: pd.Series
     normalized_cov_params: Any
     cov_params_default: Any
     cov_type: str = "nonrobust"
@@ -108,11 +114,13 @@ class LikelihoodResults:
     df_resid_inference: float | None = None
     converged: bool = True
     n_iter: int = 0
-    fit_history: list = field(default_factory=list)
+    fit_history: dict = field(default_factory=dict)
     passes: int = 0
     pass_log: list = field(default_factory=list)
     method: str = ""
     notes: tuple = ()
+    mle_retvals: dict | None = None
+    mle_settings: dict | None = None
 
     # --- provided by each model's results -----------------------------------------------
     @property
@@ -140,56 +148,101 @@ class LikelihoodResults:
     # --- parameters and inference -------------------------------------------------------
     @cached_property
     def _names(self) -> list[str]:
-        return list(self.params.index)
+        return list(self.estimates.index)
+
+    @cached_property
+    def _as_arrays(self) -> bool:
+        """statsmodels returns arrays (not Series) for a model given numpy arrays."""
+        fmt = getattr(self.model, "input_format", None)
+        return fmt is not None and fmt.kind == "numpy"
+
+    def _wrap(self, values) -> Any:
+        """Per-parameter values as statsmodels gives them: a Series by name, or an array."""
+        values = np.asarray(values, dtype=float)
+        return values if self._as_arrays else pd.Series(values, index=self._names)
+
+    @property
+    def params(self) -> Any:
+        """Estimated coefficients (a Series by term name; an array for numpy input)."""
+        return self.estimates.to_numpy().copy() if self._as_arrays else self.estimates
+
+    @cached_property
+    def params_array(self) -> np.ndarray:
+        """The estimates as a numpy array."""
+        return self.estimates.to_numpy()
 
     @cached_property
     def k_params(self) -> int:
-        return len(self.params)
+        return len(self.estimates)
 
-    def cov_params(self) -> pd.DataFrame:
-        """Covariance matrix of the estimates, indexed by term names.
+    def cov_params(self, r_matrix=None, column=None, scale=None, cov_p=None, other=None) -> Any:
+        """Covariance of the estimates (statsmodels' ``cov_params``): the whole matrix (a
+        DataFrame by term names; an array for numpy input), or ``R V Rᵀ`` (``R V otherᵀ``),
+        or the block of the ``column`` indices.
 
-        With a many-level coded term the covariance is kept in blocks; it is materialized
-        here only up to ``Thresholds.dense_covariance_limit`` parameters (``bse`` works at any
-        size).
+        With a many-level coded term the covariance is kept in blocks; the whole matrix is
+        materialized only up to ``Thresholds.dense_covariance_limit`` parameters (``bse``
+        works at any size).
         """
-        cov = self.cov_params_default
-        dense = cov.to_dense() if hasattr(cov, "to_dense") else cov
+        if cov_p is None:
+            cov = self.cov_params_default
+            if scale is not None:
+                cov = self.normalized_cov_params
+        else:
+            cov = cov_p
+        dense = cov.to_dense() if hasattr(cov, "to_dense") else np.asarray(cov)
+        if scale is not None and cov_p is None:
+            dense = dense * scale
+        if column is not None:
+            column = np.asarray(column)
+            return dense[np.ix_(column, column)] if column.shape else dense[column, column]
+        if r_matrix is not None:
+            r_matrix = np.atleast_2d(np.asarray(r_matrix, dtype=float))
+            other = r_matrix if other is None else np.atleast_2d(np.asarray(other, dtype=float))
+            return r_matrix @ dense @ other.T
+        if self._as_arrays:
+            return dense
         return pd.DataFrame(dense, index=self._names, columns=self._names)
 
     @cached_property
-    def bse(self) -> pd.Series:
+    def bse(self) -> Any:
         """Standard errors of the estimates."""
-        return pd.Series(np.sqrt(self.cov_params_default.diagonal()), index=self._names)
+        return self._wrap(np.sqrt(self.cov_params_default.diagonal()))
 
     @cached_property
-    def tvalues(self) -> pd.Series:
+    def tvalues(self) -> Any:
         """``params / bse`` (z statistics unless ``use_t``)."""
-        return self.params / self.bse
+        return self._wrap(self.params_array / np.asarray(self.bse))
 
     @cached_property
     def _df_inference(self) -> float:
         return self.df_resid if self.df_resid_inference is None else self.df_resid_inference
 
     @cached_property
-    def pvalues(self) -> pd.Series:
+    def pvalues(self) -> Any:
         """Two-sided p-values (normal, or Student t with ``df_resid`` when ``use_t``)."""
-        t = np.abs(self.tvalues.to_numpy())
+        t = np.abs(np.asarray(self.tvalues))
         if self.use_t:
             p = 2 * stats.t.sf(t, self._df_inference)
         else:
             p = 2 * stats.norm.sf(t)
-        return pd.Series(p, index=self._names)
+        return self._wrap(p)
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Confidence intervals at level ``1 - alpha`` (columns 0 and 1, as statsmodels)."""
+    def conf_int(self, alpha: float = 0.05, cols=None) -> Any:
+        """Confidence intervals at level ``1 - alpha``: a DataFrame with columns 0 and 1 (an
+        array of shape (k, 2) for numpy input), as statsmodels; ``cols`` selects rows."""
         if self.use_t:
             q = stats.t.ppf(1 - alpha / 2, self._df_inference)
         else:
             q = stats.norm.ppf(1 - alpha / 2)
-        lower = self.params - q * self.bse
-        upper = self.params + q * self.bse
-        return pd.DataFrame({0: lower, 1: upper})
+        bse = np.asarray(self.bse)
+        lower = self.params_array - q * bse
+        upper = self.params_array + q * bse
+        if self._as_arrays:
+            out = np.column_stack([lower, upper])
+            return out if cols is None else out[np.asarray(cols)]
+        frame = pd.DataFrame({0: lower, 1: upper}, index=self._names)
+        return frame if cols is None else frame.iloc[np.asarray(cols)]
 
     # --- hypothesis tests (statsmodels' own implementations) -----------------------------
     def t_test(self, r_matrix, cov_p=None, use_t=None):

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import pandas as pd
 from statsmodels.genmod.families import Family
 
 from daskstats.errors import DataError
 from daskstats.families import likelihood
 from daskstats.inference.statistics import FitStatistics
+from daskstats.kernels.null import NullSpec
 from daskstats.results.base import FittedModel, LikelihoodResults
+from daskstats.results.glm_api import GLMResultsAPI
 from daskstats.results.persist import save_results
 from daskstats.results.plots import plot_binned_residuals, plot_coefficients, plot_convergence
 from daskstats.results.summary import glm_summary
@@ -25,7 +28,13 @@ from daskstats.solvers.penalties import ElasticNet
 if TYPE_CHECKING:
     import dask.array as da
 
-__all__ = ["GLMResults", "GLMModel"]
+__all__ = ["GLMResults", "GLMModel", "unlabelled"]
+
+
+def unlabelled(values) -> Any:
+    """A pandas per-row result as a numpy array (statsmodels' unwrapped attributes); numpy and
+    lazy dask results as they are."""
+    return values.to_numpy() if isinstance(values, (pd.Series, pd.DataFrame)) else values
 
 
 class GLMModel(FittedModel, Protocol):
@@ -38,7 +47,7 @@ class GLMModel(FittedModel, Protocol):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class GLMResults(LikelihoodResults):
+class GLMResults(GLMResultsAPI, LikelihoodResults):
     """Results of a GLM fit (statsmodels' ``GLMResults`` names and semantics).
 
     Attributes
@@ -52,6 +61,8 @@ class GLMResults(LikelihoodResults):
         attribute of the results (``res.deviance``, ``res.scale``, ...).
     penalty : ElasticNet or None
         The penalty of a penalized fit.
+    null_spec : NullSpec or None
+        The fitted constant-only model (its fitted values: ``res.null``).
 
     See :class:`~daskstats.results.base.LikelihoodResults` for the estimates' covariance,
     tests and fit information.
@@ -60,6 +71,7 @@ class GLMResults(LikelihoodResults):
     model: GLMModel
     statistics: FitStatistics
     penalty: ElasticNet | None = None
+    null_spec: NullSpec | None = None
 
     # --- statistics ----------------------------------------------------------------------
     @property
@@ -88,7 +100,7 @@ class GLMResults(LikelihoodResults):
     @property
     def scale(self) -> float:
         """Dispersion: 1 for Binomial/Poisson/NegativeBinomial, else Pearson χ² / df_resid."""
-        return self.statistics.scale
+        return np.float64(self.statistics.scale)
 
     @property
     def deviance(self) -> float:
@@ -176,7 +188,7 @@ class GLMResults(LikelihoodResults):
                 likelihood.combine(self.family, stats.loglike_sums, scale, stats.var_weight)
             )
         try:
-            return self.model.loglike(self.params.to_numpy(), scale)
+            return self.model.loglike(self.params_array, scale)
         except DataError:
             raise DataError(
                 f"llf_scaled({scale}) of a {type(self.family).__name__} model needs a pass over "
@@ -185,17 +197,19 @@ class GLMResults(LikelihoodResults):
 
     # --- lazy per-row quantities ----------------------------------------------------------
     def _rows(self, what: str) -> da.Array:
-        return self.model.rows(what, self.params.to_numpy())
+        return self.model.rows(what, self.params_array)
 
     @cached_property
-    def mu(self) -> da.Array:
-        """Fitted mean response (lazy dask array, rows as used in the fit)."""
+    def fittedvalues(self) -> Any:
+        """Fitted mean response: numpy/pandas as statsmodels for in-memory data, a lazy dask
+        Series on the data's index for dask data."""
         return self._rows("mu")
 
     @property
-    def fittedvalues(self) -> da.Array:
-        """Same as :attr:`mu`."""
-        return self.mu
+    def mu(self) -> Any:
+        """The fitted means (statsmodels keeps them unlabelled: an array for in-memory
+        data)."""
+        return unlabelled(self.fittedvalues)
 
     @cached_property
     def resid_response(self) -> da.Array:
@@ -217,44 +231,83 @@ class GLMResults(LikelihoodResults):
         """``(y - mu) g'(mu)`` (lazy)."""
         return self._rows("working")
 
-    def predict(self, new_data=None, which: str = "mean", *, offset=None, exposure=None):
-        """Predicted mean (``which="mean"``) or linear predictor (``"linear"``), lazily.
+    def predict(
+        self,
+        exog=None,
+        transform: bool = True,
+        which: str = "mean",
+        *,
+        offset=None,
+        exposure=None,
+        linear: bool | None = None,
+    ):
+        """Predicted mean (``which="mean"``), linear predictor (``"linear"``) or the variance
+        function at the mean (``"var_unscaled"``), as statsmodels' ``results.predict``.
 
         Parameters
         ----------
-        new_data : dask or pandas DataFrame, optional
-            Data with the formula's columns; the fit's own rows when omitted.  Categorical
-            levels must be among those seen at fit time.
+        exog : DataFrame or array, optional
+            New data: for a formula model a DataFrame with the formula's variables (passed
+            through the formula; ``transform=False``: the design matrix itself), for an
+            array model the design. The fitted rows when omitted.
+        transform : bool
         which : {"mean", "linear", "var_unscaled"}
-            ``"var_unscaled"`` is the family's variance function at the predicted mean
-            (without scale or variance weights), as statsmodels.
-        offset, exposure : str, dask Series or array, optional
-            For ``new_data``: a column name or values.  When omitted and the model was fitted
-            with an offset/exposure column of that name present in ``new_data``, it is used.
+        offset, exposure : array, Series or column name, optional
+            For ``exog``. statsmodels uses none unless given; daskstats reads an
+            offset/exposure the model was fitted with as a column of its data from ``exog``
+            by that name.
 
         Returns
         -------
-        dask.dataframe.Series
-            Indexed like ``new_data``; rows with missing values give NaN.
+        The kind of ``exog`` (or of the fitted data): numpy, pandas, or a lazy dask Series on
+        the data's index (NaN where a row has a missing value).
         """
-        return self.model.predict_values(self.params.to_numpy(), new_data, which, offset, exposure)
+        if linear is not None:
+            which = "linear" if linear else "mean"
+        if exog is None and (offset is not None or exposure is not None):
+            # the fitted rows with another offset/exposure (statsmodels' model.predict)
+            return self.model.predict(
+                self.params_array, exposure=exposure, offset=offset, which=which
+            )
+        return self.model.predict_values(
+            self.params_array, exog, which, offset, exposure, transform
+        )
 
-    def get_prediction(self, new_data=None, *, offset=None, exposure=None):
-        """Predicted means with standard errors and confidence intervals, lazily.
+    def get_prediction(
+        self,
+        exog=None,
+        exposure=None,
+        offset=None,
+        transform: bool = True,
+        which: str | None = None,
+        average: bool = False,
+        agg_weights=None,
+        row_labels=None,
+    ):
+        """statsmodels' ``get_prediction``: predictions with standard errors and intervals.
 
-        ``get_prediction(new_data).summary_frame(alpha=0.05)`` is a dask DataFrame with
-        statsmodels' columns ``mean``, ``mean_se``, ``mean_ci_lower``, ``mean_ci_upper``,
-        computed partition by partition (delta method; intervals of the linear predictor
-        mapped through the inverse link, as statsmodels' default "endpoint" method).
+        ``which=None`` gives statsmodels' ``PredictionResultsMean`` (``summary_frame()``
+        columns ``mean, mean_se, mean_ci_lower, mean_ci_upper``; intervals of the linear
+        predictor mapped through the inverse link); ``"linear"``, ``"mean"`` and
+        ``"var_unscaled"`` the generic results (``predicted, se, ci_lower, ci_upper``);
+        ``average=True`` the (``agg_weights``-weighted) mean over the rows and its delta
+        method standard error, from one pass. For numpy/pandas data these are statsmodels'
+        own result objects; for dask data a lazy equivalent with the same attributes.
         """
         return self.model.prediction(
-            self.params.to_numpy(),
+            self.params_array,
             self.cov_params_default,
-            new_data,
+            exog,
             offset,
             exposure,
-            self._df_inference,
-            self.use_t,
+            which=which,
+            average=average,
+            agg_weights=agg_weights,
+            row_labels=row_labels,
+            transform=transform,
+            df=self.df_resid,
+            use_t=self.use_t,
+            scale=self.scale,
         )
 
     def plot_coefficients(self, alpha: float = 0.05, ax=None):
@@ -283,5 +336,5 @@ class GLMResults(LikelihoodResults):
         family = f"{type(self.family).__name__}({type(self.family.link).__name__})"
         return (
             f"<daskstats GLMResults: {family}, nobs={self.nobs}, "
-            f"params={len(self.params)}, deviance={self.deviance:.6g}>"
+            f"params={self.k_params}, deviance={self.deviance:.6g}>"
         )

@@ -54,6 +54,27 @@ def _jsonable(value):
     return value
 
 
+def _plain(value):
+    """A history value as JSON: arrays as lists, numpy scalars as Python numbers."""
+    if isinstance(value, np.ndarray):
+        return value.astype(float).tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def history_from_json(history, n_iter: int) -> dict:
+    """A saved ``fit_history`` as statsmodels' dict (format versions 1 and 2 kept a list of
+    per-iteration records)."""
+    if isinstance(history, dict):
+        return history
+    out: dict = {"iteration": int(n_iter), "deviance": [np.inf], "params": [np.inf]}
+    for entry in history:
+        out["deviance"].append(entry.get("deviance"))
+        out["params"].append(None)
+    return out
+
+
 def save_results(results, path) -> None:
     """Write GLM ``results`` to ``path`` (see the module docstring for the format)."""
     model = results.model
@@ -63,7 +84,7 @@ def save_results(results, path) -> None:
         "version": VERSION,
         "formula": spec.formula,
         "family": family_to_json(results.family),
-        "names": list(results.params.index),
+        "names": list(results.estimates.index),
         "endog_name": spec.endog_name,
         "variables": list(spec.variables),
         "namespace": sorted(k for k in spec.namespace if k != "np"),
@@ -83,10 +104,13 @@ def save_results(results, path) -> None:
         "use_t": bool(results.use_t),
         "method": results.method,
         "df_resid_inference": results.df_resid_inference,
-        "fit_history": [{k: _jsonable(v) for k, v in e.items()} for e in results.fit_history],
+        "fit_history": {
+            k: [_plain(x) for x in v] if isinstance(v, list) else _plain(v)
+            for k, v in results.fit_history.items()
+        },
         "notes": list(results.notes),
     }
-    arrays = {"params": results.params.to_numpy()}
+    arrays = {"params": results.params_array}
     for key, cov in (
         ("cov", results.cov_params_default),
         ("normalized_cov", results.normalized_cov_params),

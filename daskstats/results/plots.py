@@ -30,8 +30,8 @@ def pyplot():
 def plot_coefficients(results, alpha: float = 0.05, ax=None, drop_intercept: bool = True):
     """Estimates with their ``1 − alpha`` confidence intervals (one row per term)."""
     plt = pyplot()
-    params = results.params
-    ci = results.conf_int(alpha)
+    params = results.estimates
+    ci = pd.DataFrame(np.asarray(results.conf_int(alpha)), index=params.index)
     if drop_intercept and "Intercept" in params.index:
         params, ci = params.drop("Intercept"), ci.drop("Intercept")
     if ax is None:
@@ -51,10 +51,12 @@ def plot_coefficients(results, alpha: float = 0.05, ax=None, drop_intercept: boo
 def plot_convergence(results, ax=None):
     """Deviance (or penalized objective) per iteration and its relative change."""
     plt = pyplot()
-    history = pd.DataFrame(results.fit_history)
+    lists = {k: v[1:] for k, v in results.fit_history.items() if isinstance(v, list)}
+    history = pd.DataFrame({k: v for k, v in lists.items() if k != "params"})
+    history["iteration"] = np.arange(len(history))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
-    value = history["objective"] if "objective" in history else history["deviance"]
+    value = history["objective"] if "objective" in history else history["deviance_unscaled"]
     ax.plot(history["iteration"], value, marker="o", label="deviance / objective")
     ax.set_xlabel("iteration")
     ax.set_ylabel("deviance")

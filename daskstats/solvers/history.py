@@ -48,3 +48,26 @@ class History(list):
         if self.callback is not None:
             self.callback(entry)
         return entry
+
+    def as_dict(self, n_iter: int) -> dict:
+        """statsmodels' ``fit_history``: ``{"iteration": n_iter, "deviance": [inf, D₀, …],
+        "params": [inf, β₀, …]}`` (each list starts with ``inf`` as statsmodels'; its deviance
+        is the convergence criterion, the deviance over the previous iterate's scale), plus
+        daskstats' per-entry lists (``rel_change``, ``step``, ``seconds``, the unscaled
+        ``deviance_unscaled``, and ``objective`` for penalized fits)."""
+        keys: list[str] = []
+        for entry in self:
+            keys += [k for k in entry if k not in keys]
+        out: dict = {"iteration": int(n_iter), "deviance": [np.inf], "params": [np.inf]}
+        out["deviance_unscaled"] = [np.inf]
+        for key in keys:
+            if key not in ("iteration", "deviance", "params", "criterion"):
+                out[key] = [np.nan]
+        for entry in self:
+            out["deviance"].append(entry.get("criterion", entry["deviance"]))
+            out["deviance_unscaled"].append(entry["deviance"])
+            out["params"].append(entry.get("params"))
+            for key in out:
+                if key not in ("iteration", "deviance", "params", "deviance_unscaled"):
+                    out[key].append(entry.get(key, np.nan))
+        return out

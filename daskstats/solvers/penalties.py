@@ -28,13 +28,16 @@ __all__ = ["ElasticNet", "penalty_weights"]
 
 
 def penalty_weights(
-    alpha: float | np.ndarray | dict, names: list[str], penalize_intercept: bool = False
+    alpha: float | np.ndarray | dict,
+    names: list[str],
+    penalize_intercept: bool = False,
+    intercept: int | None = None,
 ) -> np.ndarray:
     """Per-coefficient ``α`` from a scalar, a vector or a ``{term or column: α}`` dict.
 
-    A scalar leaves the intercept unpenalized (unless ``penalize_intercept``); a dict names
-    columns (``"x1"``) or formula terms (``"C(g)"`` applies to all its columns); columns it
-    does not name get 0.
+    A scalar leaves the intercept (the column at position ``intercept``) unpenalized unless
+    ``penalize_intercept``; a dict names columns (``"x1"``) or formula terms (``"C(g)"``
+    applies to all its columns); columns it does not name get 0.
     """
     p = len(names)
     if isinstance(alpha, dict):
@@ -50,8 +53,8 @@ def penalty_weights(
         arr = np.asarray(alpha, dtype=float)
         if arr.ndim == 0:
             out = np.full(p, float(arr))
-            if not penalize_intercept and "Intercept" in names:
-                out[names.index("Intercept")] = 0.0
+            if not penalize_intercept and intercept is not None:
+                out[intercept] = 0.0
         elif arr.shape == (p,):
             out = arr.copy()
         else:
