@@ -100,7 +100,7 @@ class DaskGLMEstimator(BaseEstimator):
     n_iter_ : int
         Iterations of the daskstats solver.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Only when ``X`` was a (pandas or dask) DataFrame with string column names.
     """
 

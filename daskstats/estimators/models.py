@@ -22,8 +22,8 @@ __all__ = ["LogisticRegression", "LinearRegression", "PoissonRegression"]
 
 def _doc(title: str, extra: str = "") -> str:
     """The shared parameters' docstring under the estimator's own title."""
-    body = (DaskGLMEstimator.__doc__ or "").split("\n", 1)[1]
-    return f"{title}\n{body}{extra}"
+    body = (DaskGLMEstimator.__doc__ or "").split("\n", 1)[1].rstrip()
+    return f"{title}\n{body}\n{extra}"
 
 
 class LogisticRegression(ClassifierMixin, DaskGLMEstimator):
@@ -31,7 +31,7 @@ class LogisticRegression(ClassifierMixin, DaskGLMEstimator):
         "Logistic regression with dask-ml's parameters, fitted by daskstats.",
         """    classes_ : ndarray of shape (2,)
         The two labels, sorted; ``classes_[1]`` is the Binomial model's "success".
-    """,
+""",
     )
 
     _family = Binomial
