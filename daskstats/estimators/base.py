@@ -223,9 +223,10 @@ class DaskGLMEstimator(BaseEstimator):
             n = model.data_summary().nobs
             alpha = 1.0 / (self._loss_per_half_deviance * self.C * n)
             results = model.fit_regularized(
-                np.full(len(model.exog_names), alpha),
-                L1_wt,
                 method=method,
+                alpha=np.full(len(model.exog_names), alpha),
+                L1_wt=L1_wt,
+                penalize_intercept=True,  # dask-glm penalizes every coefficient
                 maxiter=self.max_iter,
                 verbose=verbose,
                 **tolerance,
