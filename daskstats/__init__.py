@@ -2,6 +2,7 @@
 
 from daskstats import families, thresholds
 from daskstats.api import glm
+from daskstats.compare import compare
 from daskstats.errors import (
     ClusterError,
     CollinearityError,
@@ -20,6 +21,7 @@ from daskstats.results import GLMResults, RegularizationPath
 __version__ = "0.1.0"
 
 __all__ = [
+    "compare",
     "glm",
     "GLM",
     "load",

@@ -17,6 +17,7 @@ import pandas as pd
 import patsy
 
 from daskstats import families as fam
+from daskstats.compare import compare
 from daskstats.errors import DataError
 from daskstats.formula import check_untrusted_formula
 from daskstats.models.glm import GLM
@@ -202,14 +203,12 @@ def _demo_command(args) -> int:
     started = time.perf_counter()
     ref = smf.glm(formula, frame, family=sm.families.Poisson(), exposure=frame["exposure"]).fit()
     theirs = time.perf_counter() - started
-    print("\nComparison with statsmodels on the same data (pandas):")
-    print(
-        f"  max |params difference| / |params|: "
-        f"{np.max(np.abs(res.params - ref.params) / np.abs(ref.params)):.2e}"
-    )
-    print(f"  max |bse difference| / bse:         {np.max(np.abs(res.bse / ref.bse - 1)):.2e}")
-    print(f"  deviance: {res.deviance:.10g} (statsmodels {ref.deviance:.10g})")
-    print(f"  log-likelihood: {res.llf:.10g} (statsmodels {ref.llf:.10g})")
+    print("\nComparison with statsmodels on the same data (pandas), ds.compare(res, ref):")
+    table = compare(res, ref, names=("daskstats", "statsmodels"))
+    with pd.option_context("display.width", 120, "display.float_format", "{:.10g}".format):
+        print(table.to_string())
+    worst = table.groupby(level="quantity")["rel_diff"].max()
+    print("  largest relative difference: " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
     print(
         f"  iterations: {res.n_iter} (statsmodels {ref.fit_history['iteration']}); "
         f"passes over the data: {res.passes}"

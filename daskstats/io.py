@@ -20,7 +20,8 @@ import pandas as pd
 import patsy
 from statsmodels.genmod import families as sm_families
 
-from daskstats.design import ExtraColumns, plan_layout
+from daskstats.design import ExtraColumns, Layout, plan_layout
+from daskstats.design.arrays import ArraySpec
 from daskstats.errors import DataError
 from daskstats.formula import rebuild_spec
 from daskstats.inference.statistics import FitStatistics
@@ -81,6 +82,60 @@ def _statistics(meta: dict) -> FitStatistics:
     )
 
 
+def _formula_model(meta: dict, arrays: dict, namespace: dict | None) -> GLM:
+    """The data-free model of a saved formula fit: its spec re-learned from the prototype."""
+    env = {"np": np, **(namespace or {})}
+    missing_names = [n for n in meta["namespace"] if n not in env]
+    if missing_names:
+        raise DataError(
+            f"the formula {meta['formula']!r} uses {', '.join(missing_names)}, which the file "
+            "cannot hold (it is code): pass them with load(path, namespace={...})."
+        )
+    prototype = pd.read_parquet(io.BytesIO(arrays.pop("prototype").tobytes()))
+    transforms = {
+        (code, name): {k: _from_jsonable(v) for k, v in attrs.items()}
+        for code, name, attrs in meta["transforms"]
+    }
+    spec = rebuild_spec(
+        meta["formula"],
+        prototype,
+        env,
+        0,
+        transforms,
+        tuple(meta["variables"]),
+        f"loaded-{id(arrays)}",
+        meta.get("lazy_min_levels", 256),
+    )
+    coded = meta["coded"]
+    coded = tuple(coded) if isinstance(coded, list) else (() if coded is None else (coded,))
+    return GLM.from_spec(
+        spec,
+        _family_from_json(meta["family"]),
+        layout=plan_layout(spec, coded=coded),
+        extras=ExtraColumns(**meta["extras"]),
+        missing=meta["missing"],
+    )
+
+
+def _array_model(meta: dict) -> GLM:
+    """The data-free model of a saved array fit (``ds.GLM(endog, exog)``)."""
+    stored = meta["arrays"]
+    constant = stored["constant"]
+    spec = ArraySpec(
+        endog_names=list(stored["endog_names"]),
+        given_exog_names=stored["given_exog_names"],
+        n_exog=int(stored["n_exog"]),
+        constant=None if constant is None else np.asarray(constant, dtype=bool),
+    )
+    return GLM.from_spec(
+        spec,
+        _family_from_json(meta["family"]),
+        layout=Layout.dense_only(spec.n_exog),
+        extras=ExtraColumns(**meta["extras"]),
+        missing=meta["missing"],
+    )
+
+
 def load(path, namespace: dict | None = None) -> GLMResults:
     """Read results written by :meth:`GLMResults.save`.
 
@@ -97,41 +152,14 @@ def load(path, namespace: dict | None = None) -> GLMResults:
     """
     meta, arrays = read_results(Path(path))
     try:
-        env = {"np": np, **(namespace or {})}
-        missing_names = [n for n in meta["namespace"] if n not in env]
-        if missing_names:
-            raise DataError(
-                f"the formula {meta['formula']!r} uses {', '.join(missing_names)}, which the file "
-                "cannot hold (it is code): pass them with load(path, namespace={...})."
-            )
-        prototype = pd.read_parquet(io.BytesIO(arrays.pop("prototype").tobytes()))
-        transforms = {
-            (code, name): {k: _from_jsonable(v) for k, v in attrs.items()}
-            for code, name, attrs in meta["transforms"]
-        }
-        spec = rebuild_spec(
-            meta["formula"],
-            prototype,
-            env,
-            0,
-            transforms,
-            tuple(meta["variables"]),
-            f"loaded-{id(arrays)}",
-            meta.get("lazy_min_levels", 256),
-        )
-        coded = meta["coded"]
-        coded = tuple(coded) if isinstance(coded, list) else (() if coded is None else (coded,))
-        layout = plan_layout(spec, coded=coded)
-        model = GLM.from_spec(
-            spec,
-            _family_from_json(meta["family"]),
-            layout=layout,
-            extras=ExtraColumns(**meta["extras"]),
-            missing=meta["missing"],
-        )
+        if meta.get("formula") is None:
+            model = _array_model(meta)
+        else:
+            model = _formula_model(meta, arrays, namespace)
+        layout = model.layout
         names = meta["names"]
-        if spec.exog_names != names:
-            raise DataError(f"{path}: the stored term names do not match the formula's.")
+        if model.exog_names != names:
+            raise DataError(f"{path}: the stored column names do not match the model's.")
 
         def covariance(key):
             if key in arrays:

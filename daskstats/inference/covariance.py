@@ -40,6 +40,7 @@ from daskstats.linalg.spd import inverse_spd
 from daskstats.passes.aligned import RowPieces
 from daskstats.passes.cluster import cluster_meats
 from daskstats.passes.runner import PassRunner
+from daskstats.solvers.constraints import AffineSubspace
 from daskstats.solvers.penalties import ElasticNet
 
 __all__ = [
@@ -80,6 +81,9 @@ class CovarianceContext:
     n_rows : float
         Rows (statsmodels' penalized objective divides by them).
     use_t : bool
+    constraint : AffineSubspace or None
+        The fit's linear constraints (``fit_constrained``): sandwiches use the Hessian's
+        inverse on their subspace, and corrections count the free parameters.
     """
 
     runner: PassRunner
@@ -97,9 +101,22 @@ class CovarianceContext:
     n_rows: float = 1.0
     use_t: bool = False
 
+    constraint: AffineSubspace | None = None
+
     @property
     def k_params(self) -> int:
         return len(self.params)
+
+    @property
+    def k_free(self) -> int:
+        """Parameters not fixed by constraints (small-sample corrections count these)."""
+        return self.k_params - (0 if self.constraint is None else self.constraint.k_constraints)
+
+    def bread(self, hessian: np.ndarray) -> np.ndarray:
+        """The sandwich's bread: the Hessian's inverse (on the constraints' subspace)."""
+        if self.constraint is not None:
+            return self.constraint.bread(hessian)
+        return inverse_spd(hessian)
 
 
 @dataclass(frozen=True)
@@ -195,7 +212,7 @@ def _white(label: str) -> Estimator:
         parts = _dense_sandwich_pieces(context, label)
         hessian = full_matrix(parts.hessian, context.layout)
         meat = full_matrix(parts.meat, context.layout)
-        cov = sandwich(inverse_spd(hessian), meat)
+        cov = sandwich(context.bread(hessian), meat)
         return Covariance(cov, label, _kwds(context, description=descriptions[label]))
 
     return estimate
@@ -248,9 +265,9 @@ def _hac(context: CovarianceContext, kwds: dict) -> Covariance:
     )
     if parts.hessian is None:
         raise ValueError("the HAC pass collected no Hessian")
-    cov = sandwich(inverse_spd(full_matrix(parts.hessian, context.layout)), parts.meat)
+    cov = sandwich(context.bread(full_matrix(parts.hessian, context.layout)), parts.meat)
     if use_correction:
-        cov = cov * (context.n_rows / (context.n_rows - context.k_params))
+        cov = cov * (context.n_rows / (context.n_rows - context.k_free))
     description = descriptions["HAC"].format(
         maxlags=maxlags, correction=["without", "with"][use_correction]
     )
@@ -293,12 +310,12 @@ def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
         group_meta,
         pieces,
     )
-    bread = inverse_spd(full_matrix(robust.hessian, context.layout))
+    bread = context.bread(full_matrix(robust.hessian, context.layout))
     covs = []
     for m in meats:
         c = sandwich(bread, m.meat)
         if use_correction:
-            c = c * cluster_correction(m.groups, context.nobs, context.k_params)
+            c = c * cluster_correction(m.groups, context.nobs, context.k_free)
         covs.append(c)
     n_groups = [m.groups for m in meats]
     cov = covs[0] if len(covs) == 1 else covs[0] + covs[1] - covs[2]

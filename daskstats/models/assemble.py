@@ -15,6 +15,7 @@ from daskstats.kernels.irls import IRLSPartial, IRLSPassSpec, irls_pass
 from daskstats.kernels.loglike import loglike_pass
 from daskstats.kernels.null import NullSpec
 from daskstats.results.glm import GLMResults
+from daskstats.solvers.constraints import AffineSubspace
 from daskstats.solvers.null import NullModel
 from daskstats.solvers.penalties import ElasticNet
 from daskstats.solvers.result import SolverResult
@@ -88,6 +89,7 @@ def assemble(
     notes: tuple = (),
     mle_retvals: dict | None = None,
     mle_settings: dict | None = None,
+    constraint: AffineSubspace | None = None,
 ) -> GLMResults:
     """Results of a fit whose estimate is ``result.params``.
 
@@ -150,6 +152,7 @@ def assemble(
         gram=totals.gram,
         n_rows=float(summary.nobs),
         use_t=bool(use_t),
+        constraint=constraint,
     )
     covariance = estimate_covariance(cov_type, context, dict(cov_kwds or {}))
     return GLMResults(
@@ -177,4 +180,5 @@ def assemble(
         ),
         null_spec=null.spec,
         mle_settings=mle_settings,
+        constraint=constraint,
     )

@@ -301,7 +301,7 @@ class Model(ModelData, PerRowResults):
         if layout is None:
             layout = plan_layout(spec, min_levels=limits.codes_min_levels)
         self._initialize(
-            formula=spec.formula,
+            formula=getattr(spec, "formula", None),
             spec=spec,
             layout=layout,
             extras=extras or ExtraColumns(),

@@ -36,6 +36,7 @@ from daskstats.models.penalized import fit_path, fit_regularized
 from daskstats.passes.errors import cluster_errors_become_clear
 from daskstats.results.glm import GLMResults
 from daskstats.results.path import RegularizationPath
+from daskstats.solvers.constraints import AffineSubspace, linear_constraint
 
 __all__ = ["GLM"]
 
@@ -228,6 +229,7 @@ class GLM(ModelFunctions, Model):
         alpha: AlphaLike = 0.0,
         L1_wt: float = 1.0,
         verbose: bool = False,
+        _constraint: AffineSubspace | None = None,
         **kwargs: Any,
     ) -> GLMResults:
         """Fit the model (statsmodels' ``GLM.fit``): IRLS, one pass over the data per
@@ -291,9 +293,15 @@ class GLM(ModelFunctions, Model):
         if start_params is not None:
             start_params = np.asarray(start_params, dtype=float)
         self.scaletype = options.scaletype
+        if _constraint is not None and not options.is_irls:
+            raise DataError(
+                f"fit_constrained fits by IRLS; method={method!r} is not available with "
+                "constraints."
+            )
         if options.is_irls:
             return fit_irls(
                 self,
+                constraint=_constraint,
                 maxiter=options.maxiter,
                 tol=options.atol,
                 rtol=options.rtol,
@@ -317,6 +325,35 @@ class GLM(ModelFunctions, Model):
             cov_kwds=cov_kwds,
             use_t=bool(use_t),
         )
+
+    @cluster_errors_become_clear
+    def fit_constrained(self, constraints, start_params=None, **fit_kwds: Any) -> GLMResults:
+        """Fit subject to linear equality constraints (statsmodels' ``fit_constrained``).
+
+        IRLS on the subspace ``R β = q``: each pass is over the original design, each solve is
+        restricted to the subspace, so the constraints cost no extra pass.
+
+        Parameters
+        ----------
+        constraints : str, list of str, or (R, q)
+            As statsmodels' ``t_test``: ``"x1 + x2 = 1, C(g)[T.b] = 0"`` or the matrix and
+            values of ``R β = q``.
+        start_params : array, optional
+            In the original parameters (projected onto the constraints).
+        **fit_kwds
+            :meth:`fit`'s options (``maxiter``, ``tol``, ``scale``, ``cov_type``,
+            ``cov_kwds``, ``use_t``, ...); IRLS only.
+
+        Returns
+        -------
+        GLMResults
+            With ``constraints`` (statsmodels' ``LinearConstraints``) and ``k_constr``;
+            ``df_model`` is reduced and ``df_resid`` increased by ``k_constr`` and the scale
+            estimated with the reduced ``df_resid``, as statsmodels.
+        """
+        constraint = AffineSubspace.of(*linear_constraint(constraints, self.exog_names))
+        method = fit_kwds.pop("method", "IRLS")
+        return self.fit(start_params, method=method, _constraint=constraint, **fit_kwds)
 
     @cluster_errors_become_clear
     def fit_regularized(

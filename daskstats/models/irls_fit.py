@@ -17,6 +17,7 @@ from daskstats.models.base import check_solvable
 from daskstats.models.sample_start import sample_start
 from daskstats.passes.errors import dashboard_link
 from daskstats.results.glm import GLMResults
+from daskstats.solvers.constraints import AffineSubspace
 from daskstats.solvers.irls import irls
 
 __all__ = ["fit_irls"]
@@ -52,6 +53,7 @@ def fit_irls(
     model,
     *,
     columns: np.ndarray | None = None,
+    constraint: AffineSubspace | None = None,
     maxiter: int = 100,
     tol: float = 1e-8,
     rtol: float = 0.0,
@@ -71,6 +73,8 @@ def fit_irls(
     model : GLM
     columns : ndarray of int, optional
         Fit only these columns (the others fixed at 0): the refit after an L1 selection.
+    constraint : AffineSubspace, optional
+        Fit subject to ``R β = q`` (``fit_constrained``).
     maxiter, tol, start_params, verbose, cov_type, cov_kwds, use_t
         As :meth:`daskstats.GLM.fit`.
     rtol, criterion
@@ -86,6 +90,8 @@ def fit_irls(
     names = model.exog_names
     p = len(names)
     df_model = (p if columns is None else len(columns)) - 1
+    if constraint is not None:
+        df_model -= constraint.k_constraints
     wnobs = summary.wnobs if model.extras.freq_weights is not None else float(summary.nobs)
     df_resid = wnobs - df_model - 1
     scaletype = getattr(model, "scaletype", None)
@@ -101,7 +107,18 @@ def fit_irls(
     def scale(totals):
         return estimate_scale(family, scaletype, totals.fit.pearson, totals.deviance, df_resid)
 
-    if columns is None:
+    solve_from_scratch = None
+    if constraint is not None:
+
+        def solve(totals):
+            A, b = full_matrix(totals.gram, layout), full_rhs(totals.gram, layout)
+            return constraint.step(A, b)
+
+        def solve_from_scratch(totals):
+            A, b = full_matrix(totals.gram, layout), full_rhs(totals.gram, layout)
+            return constraint.solution(A, b)
+
+    elif columns is None:
 
         def solve(totals):
             return solve_normal_equations(totals.gram, layout, names)
@@ -120,8 +137,11 @@ def fit_irls(
         start_params = np.asarray(start_params, dtype=float)
         if start_params.shape != (p,):
             raise DataError(f"start_params must have {p} values ({', '.join(names)}).")
+        if constraint is not None:
+            start_params = constraint.project(start_params)
     sampled = False
-    if start_params is None:  # near the estimate from a sample, when the data is large
+    # near the estimate from a sample, when the data is large
+    if start_params is None and constraint is None:
         start_params, null_intercept = sample_start(model, summary, null)
         sampled = start_params is not None
         if null_intercept is not None:
@@ -147,6 +167,7 @@ def fit_irls(
             correction=True,
             rtol=rtol,
             criterion=criterion,
+            solve_from_scratch=solve_from_scratch,
         )
 
     # large data: a step predicted to change the deviance by less than tol is taken without a
@@ -161,7 +182,9 @@ def fit_irls(
             result = run(None, null, predicted)
     else:
         result = run(start_params, null, predicted)
-    if columns is None:
+    if constraint is not None:
+        normalized_cov = constraint.bread(full_matrix(result.bread.gram, layout))
+    elif columns is None:
         normalized_cov = normalized_inverse(
             result.bread.gram, layout, model.thresholds.dense_covariance_limit, names
         )
@@ -180,6 +203,7 @@ def fit_irls(
         normalized_cov=normalized_cov,
         use_t=use_t,
         method="IRLS",
+        constraint=constraint,
         notes=notes,
         mle_settings=(
             mle_settings

@@ -16,8 +16,10 @@ from typing import Any, Protocol, Self
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.base._constraints import LinearConstraints
 
 from daskstats.inference.hypotheses import StatsmodelsView, lr_test
+from daskstats.solvers.constraints import AffineSubspace
 
 __all__ = ["FittedModel", "LikelihoodResults"]
 
@@ -102,6 +104,8 @@ class LikelihoodResults:
     method : str
     notes : tuple of str
         Extra lines for the summary.
+    constraint : AffineSubspace or None
+        The linear constraints of a ``fit_constrained`` fit.
     """
 
     model: FittedModel
@@ -121,6 +125,21 @@ class LikelihoodResults:
     notes: tuple = ()
     mle_retvals: dict | None = None
     mle_settings: dict | None = None
+    constraint: AffineSubspace | None = None
+
+    # --- constraints (fit_constrained) --------------------------------------------------
+    @property
+    def k_constr(self) -> int:
+        """Linear constraints the fit was subject to (0 without ``fit_constrained``)."""
+        return 0 if self.constraint is None else self.constraint.k_constraints
+
+    @property
+    def constraints(self) -> LinearConstraints | None:
+        """statsmodels' ``LinearConstraints`` of a ``fit_constrained`` fit (None otherwise)."""
+        if self.constraint is None:
+            return None
+        names = list(self.estimates.index)
+        return LinearConstraints(self.constraint.R, self.constraint.q, names)
 
     # --- provided by each model's results -----------------------------------------------
     @property

@@ -322,9 +322,15 @@ class GLMResults(GLMResultsAPI, LikelihoodResults):
         """Residuals binned by fitted value, aggregated by dask (matplotlib)."""
         return plot_binned_residuals(self, bins=bins, ax=ax)
 
-    def save(self, path) -> None:
+    def save(self, path, remove_data: bool = False) -> None:
         """Write the results to ``path`` in a safe format (no pickle); read with
-        :func:`daskstats.load`."""
+        :func:`daskstats.load`.
+
+        The file holds the estimates, covariance, statistics and the model's description,
+        never the data. ``remove_data=True`` also drops the data from these results (as
+        statsmodels' ``save(fname, remove_data=True)``, see :meth:`remove_data`)."""
+        if remove_data:
+            self.remove_data()
         save_results(self, path)
 
     # --- presentation --------------------------------------------------------------------

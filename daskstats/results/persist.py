@@ -1,9 +1,10 @@
 """Writing fitted results in a safe format (no pickle), and reading such a file back.
 
 A results file is a zip archive written by :func:`numpy.savez_compressed` holding only plain
-arrays: ``meta`` (UTF-8 JSON), the estimates and covariance, and ``prototype`` (the formula
-spec's prototype rows as parquet bytes, from which patsy re-learns the exact same
-specification: levels, names, stateful-transform state). Reading uses
+arrays: ``meta`` (UTF-8 JSON), the estimates and covariance, and for a formula model
+``prototype`` (the formula spec's prototype rows as parquet bytes, from which patsy re-learns
+the exact same specification: levels, names, stateful-transform state); an array model's
+column names are in ``meta``. The data are never stored. Reading uses
 ``numpy.load(allow_pickle=False)``, so a file cannot run code; a corrupt or foreign file gets a
 :class:`~daskstats.errors.DataError`. :func:`daskstats.load` rebuilds the model and results.
 """
@@ -25,9 +26,9 @@ from daskstats.linalg.blocked import BlockCovariance, UnavailableCovariance
 __all__ = ["save_results", "read_results", "FORMAT", "VERSION"]
 
 FORMAT = "daskstats-glm-results"
-VERSION = 2
+VERSION = 3
 #: older versions this one still reads
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 
 
 def family_to_json(family) -> dict:
@@ -79,21 +80,14 @@ def save_results(results, path) -> None:
     """Write GLM ``results`` to ``path`` (see the module docstring for the format)."""
     model = results.model
     spec = model.spec
+    formula = getattr(spec, "formula", None)
     meta = {
         "format": FORMAT,
         "version": VERSION,
-        "formula": spec.formula,
+        "formula": formula,
         "family": family_to_json(results.family),
         "names": list(results.estimates.index),
         "endog_name": spec.endog_name,
-        "variables": list(spec.variables),
-        "namespace": sorted(k for k in spec.namespace if k != "np"),
-        "transforms": [
-            [code, name, {k: _jsonable(v) for k, v in attrs.items()}]
-            for (code, name), attrs in spec.transforms.items()
-        ],
-        "lazy_min_levels": spec.lazy_min_levels,
-        "coded": sorted({t.name for t in model.layout.coded}),
         "extras": {"offset": model.extras.offset, "exposure": model.extras.exposure},
         "missing": model.missing,
         "statistics": dataclasses.asdict(results.statistics),
@@ -110,6 +104,24 @@ def save_results(results, path) -> None:
         },
         "notes": list(results.notes),
     }
+    if formula is not None:
+        meta.update(
+            variables=list(spec.variables),
+            namespace=sorted(k for k in spec.namespace if k != "np"),
+            transforms=[
+                [code, name, {k: _jsonable(v) for k, v in attrs.items()}]
+                for (code, name), attrs in spec.transforms.items()
+            ],
+            lazy_min_levels=spec.lazy_min_levels,
+            coded=sorted({t.name for t in model.layout.coded}),
+        )
+    else:  # the array door: the columns' names and which are constant
+        meta["arrays"] = {
+            "endog_names": list(spec.endog_names),
+            "given_exog_names": spec.given_exog_names,
+            "n_exog": int(spec.n_exog),
+            "constant": None if spec.constant is None else [bool(c) for c in spec.constant],
+        }
     arrays = {"params": results.params_array}
     for key, cov in (
         ("cov", results.cov_params_default),
@@ -125,9 +137,10 @@ def save_results(results, path) -> None:
             arrays[f"{key}_eliminated"] = cov.eliminated
         else:
             arrays[key] = np.asarray(cov)
-    buffer = io.BytesIO()
-    spec.prototype.to_parquet(buffer)
-    arrays["prototype"] = np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+    if formula is not None:
+        buffer = io.BytesIO()
+        spec.prototype.to_parquet(buffer)
+        arrays["prototype"] = np.frombuffer(buffer.getvalue(), dtype=np.uint8)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)

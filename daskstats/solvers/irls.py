@@ -83,6 +83,7 @@ def irls(
     correction: bool = False,
     rtol: float = 0.0,
     criterion: str = "deviance",
+    solve_from_scratch: Callable[[IRLSPartial], np.ndarray] | None = None,
 ) -> SolverResult:
     """Fit by IRLS.
 
@@ -129,6 +130,10 @@ def irls(
         Relative tolerance (statsmodels' ``rtol``); ``tol`` is the absolute one (``atol``).
     criterion : {"deviance", "params"}
         What must stop changing (statsmodels' ``tol_criterion``).
+    solve_from_scratch : callable, optional
+        With ``correction``, the solve of the first pass when it was made at μ from y (no
+        coefficients to correct): its system's solution are the coefficients themselves
+        (``solve`` by default; a constrained fit's differs).
     """
     if criterion not in ("deviance", "params"):
         raise DataError(f"tol_criterion must be 'deviance' or 'params', got {criterion!r}.")
@@ -190,8 +195,9 @@ def irls(
     bread = totals
 
     def next_iterate(at: np.ndarray | None, totals: IRLSPartial) -> np.ndarray:
-        solution = solve(totals)
-        return at + solution if correction and at is not None else solution
+        if correction and at is not None:
+            return at + solve(totals)
+        return (solve_from_scratch or solve)(totals)
 
     pending: np.ndarray | None = None  # the next iterate, when already solved
     guarded = False  # every step must lower the deviance (after the plain iteration stalls)
