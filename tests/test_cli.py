@@ -17,8 +17,10 @@ def test_demo_prints_summary_and_statsmodels_comparison(capsys):
     out = capsys.readouterr().out
     assert "Generalized Linear Model Regression Results" in out
     assert "Comparison with statsmodels" in out
-    ratio = float(out.split("max |params difference| / |params|:")[1].split()[0])
-    assert ratio < 1e-6
+    worst = out.split("largest relative difference:")[1].splitlines()[0]
+    ratios = dict(item.split() for item in worst.split(","))
+    assert set(ratios) == {"params", "bse", "pvalues", "fit"}
+    assert all(float(r) < 1e-6 for r in ratios.values())
 
 
 @pytest.fixture
