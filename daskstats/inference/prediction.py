@@ -28,7 +28,7 @@ __all__ = ["prediction_results", "LazyPrediction", "Delta", "KINDS", "empty_fram
 
 #: what ``get_prediction`` returns: statsmodels' backward-compatible mean results
 #: (``which=None``), the linear predictor, the mean by endpoint transformation, the delta method
-KINDS = ("compat", "linear", "monotonic", "delta")
+KINDS = ("compat", "linear", "monotonic", "delta", "regression")
 COLUMNS = ("linpred", "linpred_var", "predicted", "var_pred")
 
 
@@ -70,6 +70,10 @@ def prediction_results(
     if kind == "linear":
         return PredictionResultsBase(
             col["linpred"], col["linpred_var"], df=df, dist=dist, row_labels=row_labels
+        )
+    if kind == "regression":  # statsmodels' OLS/WLS: mean and observation intervals
+        return LinearPredictionResults(
+            col["linpred"], col["linpred_var"], scale, df=df, dist=dist, row_labels=row_labels
         )
     if kind == "compat":
         linpred = LinearPredictionResults(
@@ -146,12 +150,12 @@ class LazyPrediction:
     # --- the statistic ----------------------------------------------------------------------
     @property
     def predicted(self):
-        column = "linpred" if self.kind == "linear" else "predicted"
+        column = "linpred" if self.kind in ("linear", "regression") else "predicted"
         return self.frame[column]
 
     @property
     def var_pred(self):
-        column = "linpred_var" if self.kind == "linear" else "var_pred"
+        column = "linpred_var" if self.kind in ("linear", "regression") else "var_pred"
         return self.frame[column]
 
     @property
@@ -204,6 +208,18 @@ class LazyPrediction:
         """statsmodels' summary frame, lazily: ``mean, mean_se, mean_ci_lower,
         mean_ci_upper`` (``which=None``) or ``predicted, se, ci_lower, ci_upper``."""
         ci = self.conf_int(alpha=alpha)
+        if self.kind == "regression":  # statsmodels' OLS frame, with observation intervals
+            q = self._q(alpha)
+            se_obs = (self.var_pred + self.var_resid) ** 0.5
+            columns = {
+                "mean": self.predicted,
+                "mean_se": self.se,
+                "mean_ci_lower": ci[0],
+                "mean_ci_upper": ci[1],
+                "obs_ci_lower": self.predicted - q * se_obs,
+                "obs_ci_upper": self.predicted + q * se_obs,
+            }
+            return self.frame.assign(**columns)[list(columns)]
         if self.kind == "compat":
             names = ("mean", "mean_se", "mean_ci_lower", "mean_ci_upper")
         else:

@@ -62,6 +62,11 @@ class IRLSPassSpec:
         the same point, computed as a correction (iterative refinement: the rounding error of
         the solve does not carry into the coefficients, which matters when ``XᵀWX`` is
         ill-conditioned, e.g. Longley's data).
+    observed : bool
+        With ``correction``, weight ``XᵀWX`` by the *observed* information (the right-hand
+        side keeps the score): each iteration is a Newton step, quadratically convergent for
+        non-canonical links (statsmodels' Probit). Rows whose observed information is not
+        positive keep the expected one.
     """
 
     family: Family
@@ -73,6 +78,7 @@ class IRLSPassSpec:
     null_loglike: bool = True
     gram: bool = True
     correction: bool = False
+    observed: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,15 @@ def _start_mu(family: Family, y: np.ndarray, y_mean: float) -> np.ndarray:
     if isinstance(family, Binomial):
         return family.starting_mu(y)
     return (y + y_mean) / 2.0
+
+
+def _observed_factor(family: Family, mu, resid, variance) -> np.ndarray:
+    """Observed over expected information of each row (1 where not positive)."""
+    link = family.link
+    deriv = link.deriv(mu)
+    unit_score = resid / (deriv * variance)
+    factor = 1 + unit_score * (variance * link.deriv2(mu) + family.variance.deriv(mu) * deriv)
+    return np.where(factor > 0, factor, 1.0)
 
 
 def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
@@ -171,6 +186,10 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
             w = unit_w if iweights is None else iweights[rows] * unit_w
             if correction:
                 z = z - eta
+                if spec.observed:
+                    factor = _observed_factor(family, mu, resid, variance)
+                    w = w * factor
+                    z = z / factor
             elif block.offset is not None:
                 z = z - block.offset[rows]
             accumulator.add(rows, w, z)

@@ -47,6 +47,7 @@ def run_irls_pass(
     loglike: bool = False,
     gram: bool = True,
     correction: bool = False,
+    observed: bool = False,
     name: str = "irls",
 ) -> IRLSPartial:
     """One IRLS pass of ``model`` at ``params`` (``None``: statsmodels' start); the
@@ -62,6 +63,7 @@ def run_irls_pass(
         null_loglike=decomposed,
         gram=gram,
         correction=correction,
+        observed=observed,
     )
     return model.runner.run(irls_pass, spec, name=name)
 
@@ -181,4 +183,5 @@ def assemble(
         null_spec=null.spec,
         mle_settings=mle_settings,
         constraint=constraint,
+        gram=totals.gram,
     )

@@ -230,6 +230,7 @@ class GLM(ModelFunctions, Model):
         L1_wt: float = 1.0,
         verbose: bool = False,
         _constraint: AffineSubspace | None = None,
+        _newton: bool = False,
         **kwargs: Any,
     ) -> GLMResults:
         """Fit the model (statsmodels' ``GLM.fit``): IRLS, one pass over the data per
@@ -302,6 +303,7 @@ class GLM(ModelFunctions, Model):
             return fit_irls(
                 self,
                 constraint=_constraint,
+                newton=_newton,
                 maxiter=options.maxiter,
                 tol=options.atol,
                 rtol=options.rtol,

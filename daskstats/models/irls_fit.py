@@ -65,6 +65,7 @@ def fit_irls(
     use_t: bool = False,
     notes: tuple = (),
     mle_settings: dict | None = None,
+    newton: bool = False,
 ) -> GLMResults:
     """Fit ``model`` by IRLS and assemble its results.
 
@@ -81,6 +82,9 @@ def fit_irls(
         statsmodels' ``rtol`` and ``tol_criterion`` (``tol`` is the absolute tolerance).
     notes : tuple of str
         Lines for the summary.
+    newton : bool
+        Newton steps (the observed information) instead of Fisher scoring; the normalized
+        covariance is then the inverse observed information (statsmodels' discrete models).
     mle_settings : dict, optional
         statsmodels' ``mle_settings`` of the results (``optimizer``, ``wls_method``, ...).
     """
@@ -99,7 +103,9 @@ def fit_irls(
     null = start_null(model, summary)
 
     def evaluate(params, null_spec, loglike):
-        return run_irls_pass(model, params, null=null_spec, loglike=loglike, correction=True)
+        return run_irls_pass(
+            model, params, null=null_spec, loglike=loglike, correction=True, observed=newton
+        )
 
     def null_evaluate(null_spec):
         return runner.run(null_pass, family, null_spec, decomposed, name="null model")
@@ -182,16 +188,22 @@ def fit_irls(
             result = run(None, null, predicted)
     else:
         result = run(start_params, null, predicted)
+    # statsmodels' GLM takes the bread of the last solve (the previous iterate); Newton fits
+    # (its discrete models) the information at the estimate itself
+    bread = result.bread
+    if newton:
+        predicted_last = bool(result.history and result.history[-1].get("predicted", False))
+        bread = evaluate(result.params, None, False) if predicted_last else result.totals
     if constraint is not None:
-        normalized_cov = constraint.bread(full_matrix(result.bread.gram, layout))
+        normalized_cov = constraint.bread(full_matrix(bread.gram, layout))
     elif columns is None:
         normalized_cov = normalized_inverse(
-            result.bread.gram, layout, model.thresholds.dense_covariance_limit, names
+            bread.gram, layout, model.thresholds.dense_covariance_limit, names
         )
     else:
         sub = np.ix_(columns, columns)
         normalized_cov = np.full((p, p), np.nan)
-        normalized_cov[sub] = inverse_spd(full_matrix(result.bread.gram, layout)[sub])
+        normalized_cov[sub] = inverse_spd(full_matrix(bread.gram, layout)[sub])
     return assemble(
         model,
         result,

@@ -154,7 +154,7 @@ class PerRowResults:
             raise DataError(f"which must be None or one of {WHICH}, got {which!r}.")
         statistic = which or "mean"
         if which is None:
-            kind = "compat"
+            kind = getattr(self, "default_prediction_kind", "compat")
         elif which == "linear" and not average:
             kind = "linear"
         elif which == "mean" and not average:

@@ -9,7 +9,7 @@ through the model (:class:`FittedModel`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any, Protocol, Self
 
@@ -21,7 +21,7 @@ from statsmodels.base._constraints import LinearConstraints
 from daskstats.inference.hypotheses import StatsmodelsView, lr_test
 from daskstats.solvers.constraints import AffineSubspace
 
-__all__ = ["FittedModel", "LikelihoodResults"]
+__all__ = ["FittedModel", "LikelihoodResults", "recast"]
 
 
 class FittedModel(Protocol):
@@ -313,3 +313,11 @@ class LikelihoodResults:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+
+def recast(results: Any, cls: type, **changes: Any) -> Any:
+    """``results`` as an instance of the results class ``cls`` (a subclass with the same
+    fields: a model's own results built from the shared engine's), with ``changes``."""
+    values = {f.name: getattr(results, f.name) for f in fields(results) if f.init}
+    values.update(changes)
+    return cls(**values)

@@ -63,6 +63,8 @@ class GLMResults(GLMResultsAPI, LikelihoodResults):
         The penalty of a penalized fit.
     null_spec : NullSpec or None
         The fitted constant-only model (its fitted values: ``res.null``).
+    gram : GramSums or None
+        ``XᵀWX`` of the last pass (IRLS fits).
 
     See :class:`~daskstats.results.base.LikelihoodResults` for the estimates' covariance,
     tests and fit information.
@@ -72,6 +74,7 @@ class GLMResults(GLMResultsAPI, LikelihoodResults):
     statistics: FitStatistics
     penalty: ElasticNet | None = None
     null_spec: NullSpec | None = None
+    gram: Any = None
 
     # --- statistics ----------------------------------------------------------------------
     @property

@@ -13,6 +13,7 @@ The data are brought into memory for this: a model with more rows than
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from statsmodels.genmod.generalized_linear_model import GLM, GLMResults
 
 from daskstats.errors import DataError
 
-__all__ = ["statsmodels_model", "statsmodels_results"]
+__all__ = ["statsmodels_model", "statsmodels_results", "statsmodels_discrete_results"]
 
 
 def _materialize(values: Any) -> Any:
@@ -79,4 +80,28 @@ def statsmodels_results(results: Any, what: str = "this diagnostic") -> GLMResul
     )
     fitted.cov_params_default = np.asarray(results.cov_params(), dtype=float)
     fitted.cov_type = results.cov_type
+    return fitted
+
+
+def statsmodels_discrete_results(results: Any, what: str = "this diagnostic") -> Any:
+    """statsmodels' discrete results (``model.statsmodels_class``: Logit, Probit, Poisson, ...)
+    holding ``results``' estimates and covariance, on the used rows in memory."""
+    glm = statsmodels_model(results.model, what)
+    kwds = {}
+    if glm.offset is not None and np.any(glm.offset != 0):
+        kwds["offset"] = glm.offset
+    if getattr(glm, "exposure", None) is not None:
+        kwds["exposure"] = np.exp(glm.exposure)
+    sm_model = results.model.statsmodels_class(glm.endog, glm.exog, **kwds)
+    sm_model.data.xnames = glm.data.xnames
+    sm_model.data.ynames = glm.data.ynames
+    params = np.asarray(results.params_array, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # maxiter=0: "did not converge" by construction
+        fitted = sm_model.fit(start_params=params, method="newton", maxiter=0, disp=0)
+    inner = getattr(fitted, "_results", fitted)
+    inner.params = params
+    inner.normalized_cov_params = np.asarray(results.normalized_cov_params, dtype=float)
+    inner.cov_params_default = np.asarray(results.cov_params(), dtype=float)
+    inner.cov_type = results.cov_type
     return fitted

@@ -1,0 +1,162 @@
+"""Results of the discrete models (statsmodels' ``LogitResults``, ``ProbitResults``,
+``PoissonResults``): the likelihood-ratio statistics, McFadden's pseudo-R², the prediction
+table, marginal effects and statsmodels' discrete summary layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from statsmodels.iolib.summary import Summary
+
+from daskstats.kernels.discrete import binary_counts_pass
+from daskstats.results.glm import GLMResults
+from daskstats.results.twin import statsmodels_discrete_results
+
+__all__ = ["DiscreteResults", "BinaryResults", "CountResults"]
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class DiscreteResults(GLMResults):
+    """Results of a discrete model: :class:`~daskstats.results.glm.GLMResults` plus
+    ``llr``, ``llr_pvalue``, ``prsquared``, ``get_margeff`` and statsmodels' discrete
+    ``summary()``. ``fittedvalues`` is the linear predictor, as statsmodels'."""
+
+    @property
+    def k_constant(self) -> int:
+        return int(self.model.k_constant)
+
+    @property
+    def df_model(self) -> float:
+        return float(len(self.params_array) - self.k_constr - self.k_constant)
+
+    @property
+    def df_resid(self) -> float:
+        return float(self.nobs - len(self.params_array) + self.k_constr)
+
+    @cached_property
+    def aic(self) -> float:
+        return float(-2 * self.llf + 2 * (self.df_model + self.k_constant))
+
+    @cached_property
+    def bic(self) -> float:  # type: ignore[override]
+        return float(-2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant))
+
+    @property
+    def llr(self) -> float:
+        """Likelihood-ratio statistic against the constant-only model."""
+        return float(-2 * (self.llnull - self.llf))
+
+    @property
+    def llr_pvalue(self) -> float:
+        return float(stats.distributions.chi2.sf(self.llr, self.df_model))
+
+    @property
+    def prsquared(self) -> float:
+        """McFadden's pseudo-R²: ``1 − llf / llnull``."""
+        return float(1 - self.llf / self.llnull)
+
+    @property
+    def fittedvalues(self) -> Any:
+        """The linear predictor ``Xβ + offset`` (statsmodels' discrete ``fittedvalues``)."""
+        return self.predict(which="linear")
+
+    @property
+    def resid_dev(self) -> Any:
+        return self.resid_deviance
+
+    def get_margeff(self, at="overall", method="dydx", atexog=None, dummy=False, count=False):
+        """statsmodels' marginal effects with delta-method standard errors (``at`` "overall",
+        "mean", "median", "zero" or "all"; ``method`` "dydx", "eyex", "dyex", "eydx"),
+        computed by statsmodels on the used rows in memory with these estimates."""
+        twin = statsmodels_discrete_results(self, "get_margeff")
+        return twin.get_margeff(at=at, method=method, atexog=atexog, dummy=dummy, count=count)
+
+    def _summary_notes(self) -> list[str]:
+        return []
+
+    def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05, yname_list=None):
+        """statsmodels' discrete-model summary (the same layout and fields)."""
+        top_left = [
+            ("Dep. Variable:", None),
+            ("Model:", [type(self.model).__name__]),
+            ("Method:", ["MLE"]),
+            ("Date:", None),
+            ("Time:", None),
+            ("converged:", [f"{bool(self.converged)}"]),
+            ("Covariance Type:", [self.cov_type]),
+        ]
+        top_right = [
+            ("No. Observations:", None),
+            ("Df Residuals:", None),
+            ("Df Model:", None),
+            ("Pseudo R-squ.:", [f"{self.prsquared:#6.4g}"]),
+            ("Log-Likelihood:", None),
+            ("LL-Null:", [f"{self.llnull:#8.5g}"]),
+            ("LLR p-value:", [f"{self.llr_pvalue:#6.4g}"]),
+        ]
+        if title is None:
+            title = type(self.model).__name__ + " Regression Results"
+        smry = Summary()
+        smry.add_table_2cols(
+            self, gleft=top_left, gright=top_right, yname=yname, xname=xname, title=title
+        )
+        smry.add_table_params(self, yname=yname, xname=xname, alpha=alpha, use_t=self.use_t)
+        if self.constraint is not None:
+            smry.add_extra_txt(
+                ["Model has been estimated subject to linear equality constraints."]
+            )
+        notes = self._summary_notes() + list(self.notes)
+        if notes:
+            smry.add_extra_txt(notes)
+        return smry
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class BinaryResults(DiscreteResults):
+    """Logit and Probit results: also ``pred_table``."""
+
+    @cached_property
+    def _counts(self):
+        return self._binary_counts(0.5)
+
+    def _binary_counts(self, threshold: float):
+        return self.model.runner.run(
+            binary_counts_pass,
+            self.model.layout,
+            self.model.family,
+            self.params_array,
+            float(threshold),
+            name="prediction table",
+        )
+
+    def pred_table(self, threshold: float = 0.5) -> np.ndarray:
+        """``table[i, j]``: rows observed ``i`` and predicted ``j`` (one pass)."""
+        counts = self._counts if threshold == 0.5 else self._binary_counts(threshold)
+        return counts.table.copy()
+
+    def _summary_notes(self) -> list[str]:
+        counts = self._counts
+        fraction = counts.close / counts.n
+        if counts.close == counts.n:
+            return [
+                "Complete Separation: The results show that there iscomplete separation or "
+                "perfect prediction.\nIn this case the Maximum Likelihood Estimator does not "
+                "exist and the parameters\nare not identified."
+            ]
+        if fraction > 0.1:
+            return [
+                f"Possibly complete quasi-separation: A fraction {fraction:4.2f} of "
+                "observations can be\nperfectly predicted. This might indicate that there is "
+                "complete\nquasi-separation. In this case some parameters will not be "
+                "identified."
+            ]
+        return []
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class CountResults(DiscreteResults):
+    """Poisson results."""

@@ -1,0 +1,276 @@
+"""Results of a linear regression (statsmodels' ``RegressionResults`` names and semantics).
+
+An OLS/WLS fit is the Gaussian–identity fit of the shared engine; these results add what an
+OLS user reads: R², the F test, the sums of squares, the condition number, the residual
+diagnostics of the summary (one pass, only when asked: :mod:`daskstats.kernels.regression`)
+and statsmodels' OLS summary layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from statsmodels.iolib.summary import Summary
+
+from daskstats.inference.normality import ResidualDiagnostics
+from daskstats.kernels.regression import residual_pass
+from daskstats.linalg.gram import full_matrix
+from daskstats.results.glm import GLMResults
+
+__all__ = ["RegressionResults"]
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RegressionResults(GLMResults):
+    """Results of :class:`daskstats.OLS` / :class:`daskstats.WLS`.
+
+    Beyond :class:`~daskstats.results.glm.GLMResults`: ``rsquared``, ``rsquared_adj``,
+    ``fvalue``, ``f_pvalue``, ``ssr``, ``ess``, ``centered_tss``, ``uncentered_tss``,
+    ``mse_model``, ``mse_resid``, ``mse_total``, ``condition_number``, ``eigenvals``,
+    ``resid``, ``wresid``, ``compare_f_test``, ``diagnostics`` and statsmodels' OLS
+    ``summary()``.
+    """
+
+    # --- degrees of freedom and information criteria (statsmodels' regression rules) ----
+    @property
+    def k_constant(self) -> int:
+        return int(self.model.k_constant)
+
+    @property
+    def df_model(self) -> float:
+        """Parameters besides the constant (minus constraints)."""
+        return float(len(self.params_array) - self.k_constr - self.k_constant)
+
+    @cached_property
+    def aic(self) -> float:
+        return float(-2 * self.llf + 2 * (self.df_model + self.k_constant))
+
+    @cached_property
+    def bic(self) -> float:  # type: ignore[override]
+        return float(-2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant))
+
+    # --- sums of squares --------------------------------------------------------------------
+    @property
+    def ssr(self) -> float:
+        """Sum of squared (weighted) residuals."""
+        return float(self.deviance)
+
+    @property
+    def centered_tss(self) -> float:
+        """``Σ w (y − ȳ_w)²``."""
+        return float(self.null_deviance)
+
+    @property
+    def uncentered_tss(self) -> float:
+        """``Σ w y²`` (from the residual pass)."""
+        return float(self._residual_sums.uncentered)
+
+    @property
+    def _tss(self) -> float:
+        return self.centered_tss if self.k_constant else self.uncentered_tss
+
+    @property
+    def ess(self) -> float:
+        """Explained sum of squares."""
+        return self._tss - self.ssr
+
+    @property
+    def rsquared(self) -> float:
+        """R² (uncentered without a constant, as statsmodels)."""
+        return 1 - self.ssr / self._tss
+
+    @property
+    def rsquared_adj(self) -> float:
+        return 1 - (self.nobs - self.k_constant) / self.df_resid * (1 - self.rsquared)
+
+    @property
+    def mse_model(self) -> float:
+        return self.ess / self.df_model
+
+    @property
+    def mse_resid(self) -> float:
+        return self.ssr / self.df_resid
+
+    @property
+    def mse_total(self) -> float:
+        return self._tss / (self.df_resid + self.df_model)
+
+    @cached_property
+    def fvalue(self) -> float:
+        """F statistic of all non-constant coefficients being 0 (a Wald F test with the
+        robust covariance when there is one, as statsmodels)."""
+        if self.cov_type == "nonrobust":
+            return float(self.mse_model / self.mse_resid)
+        names = list(self.estimates.index)
+        keep = [i for i, c in enumerate(self._constant_columns()) if not c]
+        restriction = np.eye(len(names))[keep]
+        return float(np.squeeze(self.f_test(restriction).fvalue))
+
+    @property
+    def f_pvalue(self) -> float:
+        return float(stats.f.sf(self.fvalue, self.df_model, self.df_resid))
+
+    def _constant_columns(self) -> list[bool]:
+        spec = self.model.spec
+        constant = getattr(spec, "constant", None)
+        if constant is not None:
+            return [bool(c) for c in constant]
+        return [name == "Intercept" for name in self.estimates.index]
+
+    # --- the design's conditioning ------------------------------------------------------------
+    @cached_property
+    def eigenvals(self) -> np.ndarray:
+        """Eigenvalues of ``XᵀWX``, largest first."""
+        if self.gram is None:
+            gram = np.linalg.inv(np.asarray(self.normalized_cov_params, dtype=float))
+        else:
+            gram = full_matrix(self.gram, self.model.layout)
+        return np.sort(np.linalg.eigvalsh(gram))[::-1]
+
+    @property
+    def condition_number(self) -> float:
+        """``√(λ_max / λ_min)`` of ``XᵀWX``."""
+        values = self.eigenvals
+        return float(np.sqrt(values[0] / values[-1]))
+
+    # --- residuals ------------------------------------------------------------------------------
+    @property
+    def resid(self) -> Any:
+        """``y − Xβ``, aligned with the data (lazy for dask input)."""
+        return self.resid_response
+
+    @property
+    def wresid(self) -> Any:
+        """``√w (y − Xβ)``."""
+        return self.resid_pearson
+
+    @cached_property
+    def _residual_sums(self):
+        return self.model.runner.run(
+            residual_pass, self.model.layout, self.params_array, name="residual statistics"
+        )
+
+    @cached_property
+    def diagnostics(self) -> ResidualDiagnostics:
+        """Omnibus, Jarque–Bera, skewness, kurtosis and Durbin–Watson of the whitened
+        residuals (one pass, the rows in order across partitions)."""
+        sums = self._residual_sums
+        return ResidualDiagnostics(
+            n=sums.n,
+            m2=sums.m2,
+            m3=sums.m3,
+            m4=sums.m4,
+            squared_differences=sums.squared_differences,
+            sum_squares=sums.m2 + sums.n * sums.mean**2,
+        )
+
+    # --- comparisons ----------------------------------------------------------------------------
+    def compare_f_test(self, restricted) -> tuple[float, float, float]:
+        """F test of the ``restricted`` (nested) model: ``(f_value, p_value, df_diff)``."""
+        df_diff = restricted.df_resid - self.df_resid
+        f_value = (restricted.ssr - self.ssr) / df_diff / (self.ssr / self.df_resid)
+        return float(f_value), float(stats.f.sf(f_value, df_diff, self.df_resid)), float(df_diff)
+
+    # --- presentation ---------------------------------------------------------------------------
+    def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05, slim=False):
+        """statsmodels' OLS summary: the same layout, fields and notes."""
+        return regression_summary(self, yname, xname, title, alpha, slim)
+
+
+def regression_summary(results, yname=None, xname=None, title=None, alpha=0.05, slim=False):
+    """The layout of statsmodels' ``RegressionResults.summary()``."""
+    eigvals = results.eigenvals
+    condno = results.condition_number
+    uncentered = "" if results.k_constant else " (uncentered)"
+    top_left = [
+        ("Dep. Variable:", None),
+        ("Model:", None),
+        ("Method:", ["Least Squares"]),
+        ("Date:", None),
+        ("Time:", None),
+        ("No. Observations:", None),
+        ("Df Residuals:", None),
+        ("Df Model:", None),
+        ("Covariance Type:", [results.cov_type]),
+    ]
+    top_right = [
+        ("R-squared" + uncentered + ":", [f"{results.rsquared:#8.3f}"]),
+        ("Adj. R-squared" + uncentered + ":", [f"{results.rsquared_adj:#8.3f}"]),
+        ("F-statistic:", [f"{results.fvalue:#8.4g}"]),
+        ("Prob (F-statistic):", [f"{results.f_pvalue:#6.3g}"]),
+        ("Log-Likelihood:", None),
+        ("AIC:", [f"{results.aic:#8.4g}"]),
+        ("BIC:", [f"{results.bic:#8.4g}"]),
+    ]
+    if slim:
+        shown = {
+            "Dep. Variable:",
+            "Model:",
+            "No. Observations:",
+            "Covariance Type:",
+            "R-squared:",
+            "Adj. R-squared:",
+            "F-statistic:",
+            "Prob (F-statistic):",
+        }
+        top_left = [row for row in top_left if row[0] in shown]
+        top_right = [row for row in top_right if row[0] in shown]
+        top_right += [("", [""])] * (len(top_left) - len(top_right))
+    if title is None:
+        title = type(results.model).__name__ + " Regression Results"
+    smry = Summary()
+    smry.add_table_2cols(
+        results, gleft=top_left, gright=top_right, yname=yname, xname=xname, title=title
+    )
+    smry.add_table_params(results, yname=yname, xname=xname, alpha=alpha, use_t=results.use_t)
+    if not slim:
+        d = results.diagnostics
+        jb, jbpv = d.jarque_bera
+        omni, omnipv = d.omnibus
+        diagn_left = [
+            ("Omnibus:", [f"{omni:#6.3f}"]),
+            ("Prob(Omnibus):", [f"{omnipv:#6.3f}"]),
+            ("Skew:", [f"{d.skew:#6.3f}"]),
+            ("Kurtosis:", [f"{d.kurtosis:#6.3f}"]),
+        ]
+        diagn_right = [
+            ("Durbin-Watson:", [f"{d.durbin_watson:#8.3f}"]),
+            ("Jarque-Bera (JB):", [f"{jb:#8.3f}"]),
+            ("Prob(JB):", [f"{jbpv:#8.3g}"]),
+            ("Cond. No.", [f"{condno:#8.3g}"]),
+        ]
+        smry.add_table_2cols(
+            results, gleft=diagn_left, gright=diagn_right, yname=yname, xname=xname, title=""
+        )
+    notes = []
+    if not results.k_constant:
+        notes.append(
+            "R² is computed without centering (uncentered) since the model does not contain "
+            "a constant."
+        )
+    notes.append(results.cov_kwds.get("description", _DESCRIPTIONS.get(results.cov_type, "")))
+    if results.nobs < len(results.params_array):
+        notes.append("The input rank is higher than the number of observations.")
+    if eigvals[-1] < 1e-10:
+        notes.append(
+            f"The smallest eigenvalue is {eigvals[-1]:6.3g}. This might indicate that there "
+            "are\nstrong multicollinearity problems or that the design matrix is singular."
+        )
+    elif condno > 1000:
+        notes.append(
+            f"The condition number is large, {condno:6.3g}. This might indicate that there "
+            "are\nstrong multicollinearity or other numerical problems."
+        )
+    notes += list(results.notes)
+    smry.add_extra_txt(["Notes:"] + [f"[{i + 1}] {text}" for i, text in enumerate(notes)])
+    return smry
+
+
+_DESCRIPTIONS = {
+    "nonrobust": "Standard Errors assume that the covariance matrix of the errors is correctly "
+    "specified.",
+}
