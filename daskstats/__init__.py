@@ -1,4 +1,5 @@
-"""daskstats: statsmodels-exact generalized linear models on dask DataFrames."""
+"""daskstats: statsmodels-exact regression models (GLM, OLS/WLS, Logit/Probit, Poisson,
+NegativeBinomial) on dask DataFrames and arrays."""
 
 from daskstats import families, thresholds
 from daskstats.api import glm
@@ -15,8 +16,9 @@ from daskstats.errors import (
     ValueWarning,
 )
 from daskstats.io import load
-from daskstats.models import GLM
+from daskstats.models import GLM, OLS, WLS, Logit, NegativeBinomial, Poisson, Probit
 from daskstats.results import GLMResults, RegularizationPath
+from daskstats.shortcuts import logit, negativebinomial, ols, poisson, probit, wls
 
 __version__ = "0.1.0"
 
@@ -24,6 +26,18 @@ __all__ = [
     "compare",
     "glm",
     "GLM",
+    "ols",
+    "wls",
+    "logit",
+    "probit",
+    "poisson",
+    "negativebinomial",
+    "OLS",
+    "WLS",
+    "Logit",
+    "Probit",
+    "Poisson",
+    "NegativeBinomial",
     "load",
     "GLMResults",
     "RegularizationPath",

@@ -3,6 +3,9 @@ results (:class:`~daskstats.models.base.Model`), the GLM on it, its IRLS and pen
 and the one path that assembles results."""
 
 from daskstats.models.base import Model
+from daskstats.models.discrete import Logit, Poisson, Probit
 from daskstats.models.glm import GLM
+from daskstats.models.negbin import NegativeBinomial
+from daskstats.models.regression import OLS, WLS
 
-__all__ = ["Model", "GLM"]
+__all__ = ["Model", "GLM", "OLS", "WLS", "Logit", "Probit", "Poisson", "NegativeBinomial"]

@@ -161,8 +161,17 @@ class DiscreteModel(GLM):
         constraint = AffineSubspace.of(*linear_constraint(constraints, self.exog_names))
         return self.fit(start_params, _constraint=constraint, **fit_kwds)
 
-    def fit_regularized(self, start_params=None, method: str = "l1", maxiter="defined_by_method",
-                        full_output=1, disp=True, callback=None, alpha=0, **kwargs: Any):
+    def fit_regularized(
+        self,
+        start_params=None,
+        method: str = "l1",
+        maxiter="defined_by_method",
+        full_output=1,
+        disp=True,
+        callback=None,
+        alpha=0,
+        **kwargs: Any,
+    ):
         """statsmodels' discrete ``fit_regularized``: the L1 penalty ``alpha · ‖β‖₁`` on the
         *summed* log-likelihood (``alpha`` may be a vector), solved by daskstats' penalized
         solvers (the GLM's objective is the mean: ``alpha / nobs``)."""

@@ -93,7 +93,7 @@ class ModelData:
                 self.data_summary()
                 spec = self.spec
             return int(bool(np.any(spec.constant)))
-        return int(bool(self.layout.intercept))
+        return int(self.layout.intercept is not None)
 
     # --- per-row data ---------------------------------------------------------------------
     def _rows(self, fn, args: tuple = (), width: int | None = None):

@@ -145,7 +145,7 @@ class WLS(GLM):
         unknown = sorted(set(kwargs) - {"_constraint"})
         if unknown:
             raise DataError(f"fit() does not take {unknown}.")
-        use_t = True if use_t is None else bool(use_t)
+        use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
         name = cov_type.upper() if cov_type.upper() in ("HC0", "HC1", "HC2", "HC3") else cov_type
         base = "HC0" if name in ("HC1", "HC2", "HC3") else cov_type
         res = GLM.fit(
@@ -184,9 +184,16 @@ class WLS(GLM):
         )
         return bread @ parts.meat @ bread
 
-    def fit_regularized(self, method: str = "elastic_net", alpha=0.0, L1_wt: float = 1.0,
-                        start_params=None, profile_scale: bool = False, refit: bool = False,
-                        **kwargs: Any):
+    def fit_regularized(
+        self,
+        method: str = "elastic_net",
+        alpha=0.0,
+        L1_wt: float = 1.0,
+        start_params=None,
+        profile_scale: bool = False,
+        refit: bool = False,
+        **kwargs: Any,
+    ):
         """statsmodels' ``OLS.fit_regularized``: the elastic net of the Gaussian likelihood
         (``ssr / (2n) + alpha · penalty``), solved by the GLM's penalized solvers."""
         if profile_scale:
@@ -249,6 +256,11 @@ class OLS(WLS):
         if isinstance(eval_env, int):
             eval_env = patsy.EvalEnvironment.capture(eval_env + 2)
         return super().from_formula(
-            formula, data, missing=missing, groups=groups, persist=persist, eval_env=eval_env,
+            formula,
+            data,
+            missing=missing,
+            groups=groups,
+            persist=persist,
+            eval_env=eval_env,
             **kwargs,
         )

@@ -16,7 +16,7 @@ from daskstats.kernels.discrete import binary_counts_pass
 from daskstats.results.glm import GLMResults
 from daskstats.results.twin import statsmodels_discrete_results
 
-__all__ = ["DiscreteResults", "BinaryResults", "CountResults"]
+__all__ = ["DiscreteResults", "BinaryResults", "CountResults", "discrete_summary"]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -80,39 +80,7 @@ class DiscreteResults(GLMResults):
 
     def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05, yname_list=None):
         """statsmodels' discrete-model summary (the same layout and fields)."""
-        top_left = [
-            ("Dep. Variable:", None),
-            ("Model:", [type(self.model).__name__]),
-            ("Method:", ["MLE"]),
-            ("Date:", None),
-            ("Time:", None),
-            ("converged:", [f"{bool(self.converged)}"]),
-            ("Covariance Type:", [self.cov_type]),
-        ]
-        top_right = [
-            ("No. Observations:", None),
-            ("Df Residuals:", None),
-            ("Df Model:", None),
-            ("Pseudo R-squ.:", [f"{self.prsquared:#6.4g}"]),
-            ("Log-Likelihood:", None),
-            ("LL-Null:", [f"{self.llnull:#8.5g}"]),
-            ("LLR p-value:", [f"{self.llr_pvalue:#6.4g}"]),
-        ]
-        if title is None:
-            title = type(self.model).__name__ + " Regression Results"
-        smry = Summary()
-        smry.add_table_2cols(
-            self, gleft=top_left, gright=top_right, yname=yname, xname=xname, title=title
-        )
-        smry.add_table_params(self, yname=yname, xname=xname, alpha=alpha, use_t=self.use_t)
-        if self.constraint is not None:
-            smry.add_extra_txt(
-                ["Model has been estimated subject to linear equality constraints."]
-            )
-        notes = self._summary_notes() + list(self.notes)
-        if notes:
-            smry.add_extra_txt(notes)
-        return smry
+        return discrete_summary(self, yname, xname, title, alpha, self._summary_notes())
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -160,3 +128,38 @@ class BinaryResults(DiscreteResults):
 @dataclass(frozen=True, eq=False, kw_only=True)
 class CountResults(DiscreteResults):
     """Poisson results."""
+
+
+def discrete_summary(results, yname=None, xname=None, title=None, alpha=0.05, notes=()):
+    """The layout of statsmodels' ``DiscreteResults.summary()``."""
+    top_left = [
+        ("Dep. Variable:", None),
+        ("Model:", [type(results.model).__name__]),
+        ("Method:", ["MLE"]),
+        ("Date:", None),
+        ("Time:", None),
+        ("converged:", [f"{bool(results.converged)}"]),
+        ("Covariance Type:", [results.cov_type]),
+    ]
+    top_right = [
+        ("No. Observations:", None),
+        ("Df Residuals:", None),
+        ("Df Model:", None),
+        ("Pseudo R-squ.:", [f"{results.prsquared:#6.4g}"]),
+        ("Log-Likelihood:", None),
+        ("LL-Null:", [f"{results.llnull:#8.5g}"]),
+        ("LLR p-value:", [f"{results.llr_pvalue:#6.4g}"]),
+    ]
+    if title is None:
+        title = type(results.model).__name__ + " Regression Results"
+    smry = Summary()
+    smry.add_table_2cols(
+        results, gleft=top_left, gright=top_right, yname=yname, xname=xname, title=title
+    )
+    smry.add_table_params(results, yname=yname, xname=xname, alpha=alpha, use_t=results.use_t)
+    if results.constraint is not None:
+        smry.add_extra_txt(["Model has been estimated subject to linear equality constraints."])
+    notes = list(notes) + list(results.notes)
+    if notes:
+        smry.add_extra_txt(notes)
+    return smry

@@ -1,0 +1,132 @@
+"""Results of a negative binomial fit with its dispersion estimated (statsmodels'
+``NegativeBinomialResults``): ``params`` ends with ``alpha``; ``lnalpha`` and its standard
+error; the likelihood-ratio statistics against the constant-only negative binomial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from daskstats.results.base import LikelihoodResults
+from daskstats.results.discrete import discrete_summary
+
+__all__ = ["NegativeBinomialResults"]
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class NegativeBinomialResults(LikelihoodResults):
+    """Results of :class:`daskstats.NegativeBinomial` (statsmodels' names).
+
+    Attributes
+    ----------
+    loglike : float
+        The maximized log-likelihood.
+    loglike_null : float
+        The constant-only model's maximized log-likelihood (its ``alpha`` estimated too).
+    n_obs : int
+    loglike_method : {"nb2", "nb1"}
+    """
+
+    model: Any
+    loglike: float
+    loglike_null: float
+    n_obs: int
+    loglike_method: str = "nb2"
+
+    @property
+    def nobs(self) -> int:
+        return int(self.n_obs)
+
+    @property
+    def k_constant(self) -> int:
+        return int(self.model.k_constant)
+
+    @property
+    def k_extra(self) -> int:
+        return 1
+
+    @property
+    def df_model(self) -> float:
+        return float(len(self.params_array) - self.k_extra - self.k_constant - self.k_constr)
+
+    @property
+    def df_resid(self) -> float:
+        return float(self.nobs - (len(self.params_array) - self.k_extra) + self.k_constr)
+
+    @property
+    def llf(self) -> float:
+        return float(self.loglike)
+
+    @property
+    def llnull(self) -> float:
+        return float(self.loglike_null)
+
+    @property
+    def llr(self) -> float:
+        return float(-2 * (self.llnull - self.llf))
+
+    @property
+    def llr_pvalue(self) -> float:
+        return float(stats.distributions.chi2.sf(self.llr, self.df_model))
+
+    @property
+    def prsquared(self) -> float:
+        return float(1 - self.llf / self.llnull)
+
+    @cached_property
+    def aic(self) -> float:
+        k = self.df_model + self.k_constant + self.k_extra
+        return float(-2 * self.llf + 2 * k)
+
+    @cached_property
+    def bic(self) -> float:
+        k = self.df_model + self.k_constant + self.k_extra
+        return float(-2 * self.llf + np.log(self.nobs) * k)
+
+    @property
+    def alpha(self) -> float:
+        return float(self.params_array[-1])
+
+    @property
+    def lnalpha(self) -> float:
+        return float(np.log(self.alpha))
+
+    @property
+    def lnalpha_std_err(self) -> float:
+        """Delta method: ``se(α) / α``."""
+        return float(np.sqrt(np.asarray(self.cov_params_default)[-1, -1]) / self.alpha)
+
+    # --- per row ------------------------------------------------------------------------------
+    @property
+    def _beta(self) -> np.ndarray:
+        return self.params_array[:-1]
+
+    def predict(
+        self, exog=None, transform: bool = True, which: str = "mean", *, offset=None, exposure=None
+    ):
+        """Predicted mean (``which="mean"``) or linear predictor (``"linear"``)."""
+        if which not in ("mean", "linear"):
+            raise ValueError(f"which must be 'mean' or 'linear', got {which!r}")
+        if exog is None and (offset is not None or exposure is not None):
+            return self.model.predict(self._beta, exposure=exposure, offset=offset, which=which)
+        return self.model.predict_values(self._beta, exog, which, offset, exposure, transform)
+
+    @property
+    def fittedvalues(self) -> Any:
+        """The linear predictor, as statsmodels' count results."""
+        return self.predict(which="linear")
+
+    @property
+    def resid(self) -> Any:
+        """``y − μ`` of the used rows."""
+        return self.model.endog - self.predict()
+
+    def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05, yname_list=None):
+        """statsmodels' discrete-model summary."""
+        if xname is None:
+            xname = list(self.estimates.index)
+        return discrete_summary(self, yname, xname, title, alpha)
