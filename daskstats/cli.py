@@ -20,7 +20,10 @@ from daskstats import families as fam
 from daskstats.compare import compare
 from daskstats.errors import DataError
 from daskstats.formula import check_untrusted_formula
+from daskstats.models.discrete import Logit, Poisson, Probit
 from daskstats.models.glm import GLM
+from daskstats.models.negbin import NegativeBinomial
+from daskstats.models.regression import OLS, WLS
 
 __all__ = ["main"]
 
@@ -50,6 +53,17 @@ LINKS = (
 
 class UsageError(Exception):
     """Bad input from the command line (exit status 2)."""
+
+
+#: ``--model`` choices besides glm
+MODELS = {
+    "ols": OLS,
+    "wls": WLS,
+    "logit": Logit,
+    "probit": Probit,
+    "poisson": Poisson,
+    "negativebinomial": NegativeBinomial,
+}
 
 
 def _family(name: str, link: str | None):
@@ -105,17 +119,23 @@ def _fit_command(args) -> int:
     cov_type, cov_kwds = args.cov_type, None
     if args.cluster:
         cov_type, cov_kwds = "cluster", {"groups": args.cluster}
-    model = GLM.from_formula(
-        args.formula,
-        data,
-        _family(args.family, args.link),
-        offset=args.offset,
-        exposure=args.exposure,
-        freq_weights=args.weights,
-        var_weights=args.var_weights,
-        groups=args.cluster,
-        eval_env=patsy.EvalEnvironment([{"np": np}]),
-    )
+    eval_env = patsy.EvalEnvironment([{"np": np}])
+    if args.model == "glm":
+        model = GLM.from_formula(
+            args.formula,
+            data,
+            _family(args.family, args.link),
+            offset=args.offset,
+            exposure=args.exposure,
+            freq_weights=args.weights,
+            var_weights=args.var_weights,
+            groups=args.cluster,
+            eval_env=eval_env,
+        )
+    else:
+        model = _other_model(args, data, eval_env)
+    if args.alpha and args.model != "glm":
+        raise UsageError("--alpha is available with --model glm (penalized GLMs).")
     if args.alpha:
         res = model.fit_regularized(
             alpha=args.alpha, L1_wt=args.l1_wt, penalize_intercept=False, verbose=args.verbose
@@ -135,12 +155,37 @@ def _fit_command(args) -> int:
     return 0
 
 
+def _other_model(args, data, eval_env):
+    """The ``--model`` other than glm (its options checked against what it takes)."""
+    cls = MODELS[args.model]
+    given = {
+        "--family": args.family != "gaussian",
+        "--link": args.link is not None,
+        "--var-weights": args.var_weights is not None,
+    }
+    wrong = [flag for flag, used in given.items() if used]
+    if wrong:
+        raise UsageError(f"{', '.join(wrong)} apply to --model glm only.")
+    kwds: dict = {"eval_env": eval_env, "groups": args.cluster}
+    if args.model == "wls":
+        kwds["weights"] = args.weights
+    elif args.weights is not None:
+        raise UsageError("--weights apply to --model glm (frequency) and wls only.")
+    if args.model in ("poisson", "negativebinomial"):
+        kwds.update(offset=args.offset, exposure=args.exposure)
+    elif args.model in ("logit", "probit"):
+        kwds.update(offset=args.offset)
+    elif args.offset is not None or args.exposure is not None:
+        raise UsageError(f"--offset/--exposure do not apply to --model {args.model}.")
+    return cls.from_formula(args.formula, data, **kwds)
+
+
 def _as_json(res) -> dict:
     ci = res.conf_int()
-    return {
+    family = getattr(res.model, "family", None)
+    out = {
+        "model": type(res.model).__name__,
         "formula": res.model.formula,
-        "family": type(res.family).__name__,
-        "link": type(res.family.link).__name__,
         "nobs": res.nobs,
         "converged": res.converged,
         "n_iter": res.n_iter,
@@ -148,15 +193,30 @@ def _as_json(res) -> dict:
         "bse": res.bse.to_dict(),
         "pvalues": res.pvalues.to_dict(),
         "conf_int": {k: [ci.loc[k, 0], ci.loc[k, 1]] for k in ci.index},
-        "deviance": res.deviance,
-        "null_deviance": res.null_deviance,
-        "pearson_chi2": res.pearson_chi2,
         "llf": res.llf,
         "aic": res.aic,
         "bic": res.bic,
-        "scale": res.scale,
         "cov_type": res.cov_type,
     }
+    if family is not None and type(res.model).__name__ == "GLM":
+        out.update(family=type(family).__name__, link=type(family.link).__name__)
+    for name in (
+        "deviance",
+        "null_deviance",
+        "pearson_chi2",
+        "scale",
+        "rsquared",
+        "rsquared_adj",
+        "fvalue",
+        "f_pvalue",
+        "llnull",
+        "llr_pvalue",
+        "prsquared",
+    ):
+        value = getattr(res, name, None)
+        if value is not None and not callable(value):
+            out[name] = float(value)
+    return out
 
 
 def demo_data(rows: int, seed: int = 2026) -> pd.DataFrame:
@@ -222,18 +282,21 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="fit a synthetic data set and compare with statsmodels")
     demo.add_argument("--rows", default="200000", help="rows to generate (default 200000)")
-    fit = sub.add_parser("fit", help="fit a GLM to parquet or CSV data")
+    fit = sub.add_parser("fit", help="fit a model to parquet or CSV data")
     fit.add_argument("data", help="parquet or CSV path, glob or fsspec URL")
     fit.add_argument("formula", help="patsy formula, e.g. 'y ~ x1 + C(g)'")
+    fit.add_argument("--model", choices=("glm", *MODELS), default="glm")
     fit.add_argument("--family", choices=FAMILIES, default="gaussian")
     fit.add_argument("--link", choices=LINKS)
-    fit.add_argument("--weights", help="frequency weights column")
+    fit.add_argument("--weights", help="frequency weights (glm) or regression weights (wls)")
     fit.add_argument("--var-weights", help="variance weights column")
     fit.add_argument("--offset", help="offset column")
     fit.add_argument("--exposure", help="exposure column (log link)")
     fit.add_argument("--alpha", type=float, default=0.0)
     fit.add_argument("--l1-wt", type=float, default=1.0)
-    fit.add_argument("--cov-type", choices=("nonrobust", "HC0"), default="nonrobust")
+    fit.add_argument(
+        "--cov-type", choices=("nonrobust", "HC0", "HC1", "HC2", "HC3"), default="nonrobust"
+    )
     fit.add_argument("--cluster", help="cluster-robust covariance by this column")
     fit.add_argument("--scheduler", help="address of a dask.distributed scheduler")
     fit.add_argument("--format", choices=("text", "json", "html"), default="text")

@@ -152,7 +152,7 @@ def check_degenerate_response(family: Family, y_min: float, y_max: float, name: 
 def warn_unsafe_link(family: Family, stacklevel: int = 2) -> None:
     """statsmodels' :class:`DomainWarning` for a link outside the family's safe links."""
     allowed = tuple(getattr(family, "safe_links", ()) or (type(family.link),))
-    if type(family.link) not in allowed:
+    if not isinstance(family.link, allowed):
         warnings.warn(
             f"The {type(family.link).__name__} link function does not respect the "
             f"domain of the {type(family).__name__} family.",

@@ -685,12 +685,13 @@ def test_fit_scale_x2_of_a_two_column_binomial():
 # --- fit(method=...) -----------------------------------------------------------------------
 
 GRADIENT = {
-    # statsmodels' optimizer options, the same for both, tight enough for 1e-5 to IRLS
+    # statsmodels' optimizer options, the same for both: lbfgs' defaults stop 3e-3 from the
+    # optimum here (statsmodels' too), so its tolerances are tightened
     "newton": ("EXECUTIONS ~ I(INCOME / 1000) + PERPOVERTY + PERBLACK + SOUTH", {}),
-    "bfgs": ("EXECUTIONS ~ I(INCOME / 1000) + PERPOVERTY + PERBLACK + SOUTH", {"gtol": 1e-10}),
+    "bfgs": ("EXECUTIONS ~ I(INCOME / 1000) + PERPOVERTY + PERBLACK + SOUTH", {}),
     "lbfgs": (
         "EXECUTIONS ~ I(INCOME / 1000) + PERPOVERTY + PERBLACK + SOUTH",
-        {"pgtol": 1e-10, "factr": 10.0},
+        {"pgtol": 1e-9, "factr": 1e3},
     ),
     "nm": (
         "EXECUTIONS ~ I(INCOME / 10000) + SOUTH",
@@ -716,7 +717,8 @@ def test_gradient_methods(method):
     close(ours.params, theirs.params, rtol=1e-6, what="params vs the same optimizer")
     close(ours.bse, theirs.bse, rtol=1e-6, what="bse vs the same optimizer")
     close(ours.llf, theirs.llf, what="llf")
-    assert ours.mle_settings["optimizer"] == theirs.mle_settings["optimizer"] == method
+    # statsmodels' gradient results name the optimizer in ``method`` (no mle_settings)
+    assert ours.mle_settings["optimizer"] == theirs.method == method
     assert ours.mle_retvals["converged"] and theirs.mle_retvals["converged"]
 
 

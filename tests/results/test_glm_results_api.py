@@ -369,21 +369,41 @@ SCALE_ONE = [p for p in INFLUENCE_PAIRS if p[0] in CASES and CASES[p[0]].scale_o
 SCALE_ESTIMATED = [p for p in INFLUENCE_PAIRS if p not in SCALE_ONE]
 
 
+def sm_in_sample_prediction(theirs, **kwargs):
+    """statsmodels' ``get_prediction`` of the fitted rows *with the fit's offset and exposure*.
+
+    statsmodels' ``get_prediction()`` without ``exog`` predicts ``model.exog`` as new data, so
+    it drops the fit's offset and exposure (unlike its ``predict()``, which keeps them); its
+    ``GLMInfluence.d_fittedvalues_scaled`` inherits that. daskstats keeps them; the reference is
+    statsmodels' ``get_prediction`` given the fitted rows' design, offset and exposure."""
+    model = theirs.model
+    extra = {}
+    if model.offset is not None:
+        extra["offset"] = model.offset
+    if model.exposure is not None:
+        extra["exposure"] = np.exp(model.exposure)  # statsmodels keeps log(exposure)
+    return theirs.get_prediction(model.exog, transform=False, **extra, **kwargs)
+
+
 def _check_parameter_changes(case_id, layout):
     ours, theirs = _influence_pair(case_id, layout)
     mine, ref = ours.get_influence(), theirs.get_influence()
-    for name in ("d_params", "dfbetas", "d_linpred", "d_fittedvalues", "d_fittedvalues_scaled"):
+    for name in ("d_params", "dfbetas", "d_linpred", "d_fittedvalues"):
         assert_parity(getattr(mine, name), getattr(ref, name), rtol=1e-6, what=name)
+    # statsmodels: d_fittedvalues / get_prediction().se (see sm_in_sample_prediction)
+    scaled = np.asarray(ref.d_fittedvalues) / np.asarray(sm_in_sample_prediction(theirs).se)
+    assert_parity(mine.d_fittedvalues_scaled, scaled, rtol=1e-6, what="d_fittedvalues_scaled")
     frame, expected = value(mine.summary_frame()), ref.summary_frame()
-    dfb = [c for c in expected.columns if c.startswith("dfb_")] + ["dffits_internal"]
-    assert_parity(frame[dfb], expected[dfb], rtol=1e-6, what="summary_frame dfb/dffits")
+    dfb = [c for c in expected.columns if c.startswith("dfb_")]
+    assert_parity(frame[dfb], expected[dfb], rtol=1e-6, what="summary_frame dfb_*")
+    assert_parity(frame["dffits_internal"], scaled, rtol=1e-6, what="dffits_internal")
 
 
 @pytest.mark.parametrize("case_id,layout", SCALE_ONE)
 def test_influence_parameter_changes_scale_one(case_id, layout):
     """statsmodels' one-step ``d_params`` (``pinv(W^1/2 X) r_stud / sqrt(1 - h)`` with
     statsmodels' ``hessian_factor`` weights), ``dfbetas``, ``d_linpred``, ``d_fittedvalues``,
-    ``d_fittedvalues_scaled`` (Poisson, Binomial: scale 1)."""
+    ``d_fittedvalues_scaled`` = ``dffits_internal`` (Poisson, Binomial: scale 1)."""
     _check_parameter_changes(case_id, layout)
 
 
