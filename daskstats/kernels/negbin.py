@@ -25,7 +25,7 @@ from daskstats.design.layout import Layout
 from daskstats.kernels.linear import block_linear_predictor, dense_design, row_slices
 from daskstats.partials import Partial
 
-__all__ = ["NegBinPartial", "negbin_pass", "negbin_rows"]
+__all__ = ["NegBinPartial", "negbin_pass", "negbin_rows", "negbin_row_values"]
 
 METHODS = ("nb2", "nb1")
 
@@ -145,3 +145,21 @@ def negbin_pass(
     return NegBinPartial(
         llf, score, hessian, outer, float(block.nrows), resid_sq, mu_sum, mu_sq, pearson
     )
+
+
+def negbin_row_values(
+    block: Block, layout: Layout, beta: np.ndarray, alpha: float, method: str, what: str
+) -> np.ndarray:
+    """Per-row ``loglike`` (``what="loglike"``) or scores ``(n, p + 1)`` (``"score"``) of one
+    block; ``alpha`` is not a parameter of the geometric model (``method="geometric"``: the
+    scores have no ``α`` column)."""
+    geometric = method == "geometric"
+    eta = block_linear_predictor(block, layout.split(beta))
+    llf, d_eta, _, d_alpha, _, _, _ = negbin_rows(
+        block.y, eta, 1.0 if geometric else alpha, "nb2" if geometric else method
+    )
+    if what == "loglike":
+        return llf
+    X = dense_design(block, layout)
+    scores = X * d_eta[:, None]
+    return scores if geometric else np.column_stack([scores, d_alpha])

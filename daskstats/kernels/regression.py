@@ -19,10 +19,17 @@ import numpy as np
 
 from daskstats.design.block import Block, likelihood_weights
 from daskstats.design.layout import Layout
+from daskstats.kernels.gram import GramAccumulator
 from daskstats.kernels.linear import block_linear_predictor, dense_design, row_slices
 from daskstats.partials import Partial
 
-__all__ = ["ResidualPartial", "residual_pass", "LeverageMeat", "leverage_meat_pass"]
+__all__ = [
+    "ResidualPartial",
+    "residual_pass",
+    "LeverageMeat",
+    "leverage_meat_pass",
+    "constant_gram_pass",
+]
 
 
 @dataclass(frozen=True)
@@ -135,3 +142,12 @@ def leverage_meat_pass(
         U = X * factor[:, None]
         meat += U.T @ U
     return LeverageMeat(meat)
+
+
+def constant_gram_pass(block: Block, layout: Layout):
+    """``XᵀX`` and ``Xᵀ1`` of one block (is a constant in the design's column space?)."""
+    accumulator = GramAccumulator(layout, block)
+    ones = np.ones(block.nrows)
+    for rows in row_slices(block.nrows):
+        accumulator.add(rows, ones[rows], ones[rows])
+    return accumulator.result()

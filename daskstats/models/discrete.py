@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import dask.array as da
 import numpy as np
 import patsy
 from statsmodels.discrete import discrete_model as sm_discrete
@@ -30,6 +31,50 @@ __all__ = ["Logit", "Probit", "Poisson"]
 
 #: statsmodels' optimizer names, accepted (the estimate is the same; IRLS reaches it)
 OPTIMIZERS = ("newton", "nm", "bfgs", "lbfgs", "powell", "cg", "ncg", "basinhopping", "minimize")
+#: the scipy optimizers' own settings statsmodels passes through ``fit(**kwargs)``: accepted
+#: and recorded in ``mle_settings`` (Newton's method to convergence does not use them)
+OPTIMIZER_SETTINGS = frozenset(
+    {
+        "gtol",
+        "ftol",
+        "xtol",
+        "fatol",
+        "xatol",
+        "avextol",
+        "epsilon",
+        "norm",
+        "retall",
+        "m",
+        "pgtol",
+        "factr",
+        "maxfun",
+        "maxls",
+        "approx_grad",
+        "bounds",
+        "loglike_and_score",
+        "niter",
+        "niter_success",
+        "minimizer",
+        "seed",
+        "T",
+        "stepsize",
+        "interval",
+        "min_method",
+        "warn_convergence",
+        "direc",
+        "callback",
+        "full_output",
+        "disp",
+    }
+)
+
+
+def optimizer_settings(kwargs: dict) -> dict:
+    """statsmodels' optimizer settings in ``kwargs`` (removed from it); an error for others."""
+    unknown = sorted(set(kwargs) - OPTIMIZER_SETTINGS - {"_constraint"})
+    if unknown:
+        raise DataError(f"fit() does not take {unknown}.")
+    return {k: kwargs.pop(k) for k in list(kwargs) if k in OPTIMIZER_SETTINGS}
 
 
 class DiscreteModel(GLM):
@@ -43,6 +88,35 @@ class DiscreteModel(GLM):
     @classmethod
     def family_of(cls) -> Family:
         raise NotImplementedError
+
+    def _default_df_model(self) -> float:
+        return float(self.layout.n_params - self.k_constant)
+
+    # --- statsmodels' discrete conventions ------------------------------------------------
+    def hessian_factor(self, params, scale=None, observed: bool = True):  # type: ignore[override]
+        """Per-row factors with ``hessian = (exog.T * factor) @ exog`` (negative: statsmodels'
+        discrete sign)."""
+        return -super().hessian_factor(params, scale, observed)
+
+    def loglikeobs(self, params):
+        """Per-row log-likelihood (lazy for dask input)."""
+        mu = self.predict(params)
+        endog = self.endog
+        return _elementwise(lambda y, m: self.family.loglike_obs(y, m), endog, mu)
+
+    def predict(
+        self,
+        params,
+        exog=None,
+        exposure=None,
+        offset=None,
+        which: str = "mean",
+        linear=None,
+        **kwargs: Any,
+    ):  # type: ignore[override]
+        """statsmodels' discrete ``predict``: ``which="mean"``, ``"linear"`` or ``"var"``."""
+        which = "var_unscaled" if which == "var" else which
+        return super().predict(params, exog, exposure, offset, which=which, linear=linear)
 
     def __init__(
         self,
@@ -136,9 +210,8 @@ class DiscreteModel(GLM):
         """
         if str(method).lower() not in OPTIMIZERS:
             raise DataError(f"method must be one of {OPTIMIZERS}, got {method!r}.")
+        settings = optimizer_settings(kwargs)
         constraint = kwargs.pop("_constraint", None)
-        if kwargs:
-            raise DataError(f"fit() does not take {sorted(kwargs)}.")
         res = GLM.fit(
             self,
             start_params,
@@ -151,8 +224,21 @@ class DiscreteModel(GLM):
             _constraint=constraint,
             _newton=True,  # Newton's method: statsmodels' observed information
         )
+        calls = res.passes
         changes: dict = {
-            "mle_settings": {"optimizer": str(method).lower(), "maxiter": int(maxiter)},
+            "mle_retvals": {
+                "converged": bool(res.converged),
+                "iterations": int(res.n_iter),
+                "fcalls": calls,
+                "gcalls": calls,
+                "hcalls": calls,
+                "warnflag": 0 if res.converged else 1,
+            },
+            "mle_settings": {
+                "optimizer": str(method).lower(),
+                "maxiter": int(maxiter),
+                **settings,
+            },
         }
         return recast(res, self.results_class, **changes)
 
@@ -223,3 +309,12 @@ class Poisson(DiscreteModel):
     @classmethod
     def family_of(cls) -> Family:
         return sm_families.Poisson()
+
+
+def _elementwise(function, *values):
+    """``function`` of aligned per-row values: numpy, pandas, or lazy dask (block by block)."""
+    first = values[0]
+    if hasattr(first, "map_blocks") and all(hasattr(v, "map_blocks") for v in values):
+        return da.map_blocks(function, *values, dtype=float)
+    arrays = [np.asarray(getattr(v, "compute", lambda v=v: v)()) for v in values]
+    return function(*arrays)

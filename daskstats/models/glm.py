@@ -110,6 +110,7 @@ class GLM(ModelFunctions, Model):
                 ValueWarning,
                 stacklevel=3,
             )
+        self.hasconst = kwargs.get("hasconst")
         self._from_arrays(
             endog,
             exog,

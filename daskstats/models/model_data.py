@@ -17,6 +17,8 @@ from daskstats.design.arrays import ArraySpec
 from daskstats.design.block import Block
 from daskstats.errors import DataError
 from daskstats.kernels.linear import dense_design
+from daskstats.kernels.regression import constant_gram_pass
+from daskstats.linalg.gram import full_matrix, full_rhs
 from daskstats.passes.rows import used_columns, used_rows
 
 __all__ = ["ModelData", "series_name"]
@@ -76,24 +78,65 @@ class ModelData:
 
     @property
     def df_model(self) -> float:
-        """Parameters minus one (the design is full rank: a rank-deficient one is refused)."""
+        """Parameters minus one (the design is full rank: a rank-deficient one is refused);
+        settable, as statsmodels' (results of later fits use the value set)."""
+        given = self.__dict__.get("_df_model")
+        return self._default_df_model() if given is None else float(given)
+
+    def _default_df_model(self) -> float:
+        """The GLM's: parameters minus one (regression and discrete models count the
+        constant instead)."""
         return float(self.layout.n_params - 1)
+
+    @df_model.setter
+    def df_model(self, value: float) -> None:
+        self.__dict__["_df_model"] = float(value)
 
     @property
     def df_resid(self) -> float:
-        """``wnobs - df_model - 1``."""
-        return self.wnobs - self.df_model - 1
+        """``wnobs - df_model - 1`` (settable, as statsmodels')."""
+        given = self.__dict__.get("_df_resid")
+        return self.wnobs - float(self.layout.n_params) if given is None else float(given)
+
+    @df_resid.setter
+    def df_resid(self, value: float) -> None:
+        self.__dict__["_df_resid"] = float(value)
 
     @property
     def k_constant(self) -> int:
-        """1 when the design holds a constant (an intercept or a constant column), else 0."""
+        """1 when the design holds a constant, explicitly (an intercept or a constant column)
+        or implicitly (columns that add up to one, e.g. every level of a factor: one pass to
+        find out, as statsmodels' rank check), else 0; ``hasconst`` overrides it."""
+        given = getattr(self, "hasconst", None)
+        if given is not None:
+            return int(bool(given))
+        if self.has_explicit_constant:
+            return 1
+        cached = self.__dict__.get("_implicit_constant")
+        if cached is None:
+            cached = self.__dict__["_implicit_constant"] = self._implicit_constant()
+        return cached
+
+    @property
+    def has_explicit_constant(self) -> bool:
+        """An intercept or a constant column."""
         spec = self.spec
         if isinstance(spec, ArraySpec):
             if spec.constant is None:
                 self.data_summary()
                 spec = self.spec
-            return int(bool(np.any(spec.constant)))
-        return int(self.layout.intercept is not None)
+            return bool(np.any(spec.constant))
+        return self.layout.intercept is not None
+
+    def _implicit_constant(self) -> int:
+        """Whether a constant lies in the design's column space (one pass over ``XᵀX``)."""
+        if getattr(self, "runner", None) is None or self.layout.n_params == 0:
+            return 0
+        gram = self.runner.run(constant_gram_pass, self.layout, name="constant check")
+        A, s = full_matrix(gram, self.layout), full_rhs(gram, self.layout)
+        n = float(self.data_summary().nobs)
+        solution = np.linalg.lstsq(A, s, rcond=None)[0]
+        return int(n - float(s @ solution) <= 1e-9 * n)
 
     # --- per-row data ---------------------------------------------------------------------
     def _rows(self, fn, args: tuple = (), width: int | None = None):

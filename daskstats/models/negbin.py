@@ -23,10 +23,10 @@ from statsmodels.genmod.families import Family
 
 from daskstats.errors import ConvergenceWarning, DataError
 from daskstats.kernels.irls import IRLSPassSpec, irls_pass
-from daskstats.kernels.negbin import METHODS, negbin_pass
+from daskstats.kernels.negbin import METHODS, negbin_pass, negbin_row_values
 from daskstats.linalg.blocked import solve_normal_equations
 from daskstats.linalg.spd import inverse_spd
-from daskstats.models.discrete import DiscreteModel
+from daskstats.models.discrete import DiscreteModel, optimizer_settings
 from daskstats.passes.errors import cluster_errors_become_clear
 from daskstats.results.negbin import NegativeBinomialResults
 from daskstats.solvers.newton import newton
@@ -112,8 +112,7 @@ class NegativeBinomial(DiscreteModel):
         tol : float
             Stop when Newton's decrement is below ``tol · (1 + |llf|)``.
         """
-        if kwargs:
-            raise DataError(f"fit() does not take {sorted(kwargs)}.")
+        settings = optimizer_settings(kwargs)
         if cov_type not in ("nonrobust", "HC0", "HC1"):
             raise DataError(
                 f"cov_type={cov_type!r} is not available for NegativeBinomial; use "
@@ -123,26 +122,36 @@ class NegativeBinomial(DiscreteModel):
         p = len(names)
         summary = self.data_summary()
         run = self.runner.run
-        method_name = self.loglike_method
+        geometric = self.loglike_method == "geometric"
+        method_name = "nb2" if geometric else self.loglike_method
+        k = p if geometric else p + 1
         if start_params is None:
             beta = self._poisson_start(names)
-            moments = run(negbin_pass, self.layout, beta, 1.0, method_name, False, name="start")
-            alpha = _moment_alpha(moments, method_name)
+            alpha = 1.0
+            if not geometric:
+                moments = run(negbin_pass, self.layout, beta, 1.0, method_name, False, name="start")
+                alpha = _moment_alpha(moments, method_name)
         else:
             start_params = np.asarray(start_params, dtype=float)
-            if start_params.shape != (p + 1,):
-                raise DataError(f"start_params must have {p + 1} values (β then alpha).")
-            beta, alpha = start_params[:p], float(start_params[p])
+            if start_params.shape != (k,):
+                raise DataError(
+                    f"start_params must have {k} values ({'β' if geometric else 'β then alpha'})."
+                )
+            beta, alpha = start_params[:p], (1.0 if geometric else float(start_params[p]))
 
         def evaluate(x: np.ndarray):
+            if geometric:
+                parts = run(negbin_pass, self.layout, x, 1.0, method_name, False, name="newton")
+                return parts.llf, parts.score[:p], parts.hessian[:p, :p], parts
             b, log_alpha = x[:p], float(np.clip(x[p], *np.log(ALPHA_RANGE)))
             a = float(np.exp(log_alpha))
             parts = run(negbin_pass, self.layout, b, a, method_name, False, name="newton")
             return (parts.llf, *_to_log_alpha(parts.score, parts.hessian, a), parts)
 
+        start = beta if geometric else np.append(beta, np.log(np.clip(alpha, *ALPHA_RANGE)))
         result = newton(
             evaluate,
-            np.append(beta, np.log(np.clip(alpha, *ALPHA_RANGE))),
+            start,
             maxiter=int(maxiter),
             tol=tol,
             callback=(lambda e: print(e)) if verbose else None,
@@ -153,23 +162,24 @@ class NegativeBinomial(DiscreteModel):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        params = np.append(result.x[:p], np.exp(result.x[p]))
+        params = result.x if geometric else np.append(result.x[:p], np.exp(result.x[p]))
         parts = result.payload
-        normalized = inverse_spd(-parts.hessian)
+        normalized = inverse_spd(-parts.hessian[:k, :k])
         cov = normalized
+        alpha_hat = 1.0 if geometric else float(params[p])
         kwds: dict = {}
         if cov_type in ("HC0", "HC1"):
             robust = run(
-                negbin_pass, self.layout, params[:p], params[p], method_name, True, name=cov_type
+                negbin_pass, self.layout, params[:p], alpha_hat, method_name, True, name=cov_type
             )
-            cov = normalized @ robust.meat @ normalized
+            cov = normalized @ robust.meat[:k, :k] @ normalized
             if cov_type == "HC1":
-                cov = cov * summary.nobs / (summary.nobs - (p + 1))
+                cov = cov * summary.nobs / (summary.nobs - k)
             kwds = {"description": f"Standard Errors are heteroscedasticity robust ({cov_type})"}
-        loglike_null = self._null_llf(result.x[p])
+        loglike_null = self._null_llf(0.0 if geometric else result.x[p], geometric)
         return NegativeBinomialResults(
             model=self,
-            estimates=pd.Series(params, index=[*names, "alpha"]),
+            estimates=pd.Series(params, index=names if geometric else [*names, "alpha"]),
             normalized_cov_params=normalized,
             cov_params_default=cov,
             cov_type=cov_type,
@@ -181,13 +191,72 @@ class NegativeBinomial(DiscreteModel):
             passes=self.runner.passes,
             pass_log=list(self.runner.log),
             method=str(method),
-            mle_settings={"optimizer": str(method), "maxiter": int(maxiter)},
+            mle_settings={"optimizer": str(method), "maxiter": int(maxiter), **settings},
             mle_retvals={"converged": result.converged, "iterations": result.iterations},
             loglike=float(result.value),
             loglike_null=loglike_null,
             n_obs=int(summary.nobs),
-            loglike_method=method_name,
+            loglike_method=self.loglike_method,
         )
+
+    # --- per-row functions of (β, α) -------------------------------------------------------
+    def _split(self, params) -> tuple[np.ndarray, float]:
+        params = np.asarray(params, dtype=float).reshape(-1)
+        p = len(self.exog_names)
+        k = p if self.loglike_method == "geometric" else p + 1
+        if params.size != k:
+            raise DataError(f"params must have {k} values (β then alpha), got {params.size}.")
+        return params[:p], (1.0 if k == p else float(params[p]))
+
+    def loglikeobs(self, params):
+        """Per-row log-likelihood at ``params`` (``β`` then ``alpha``; lazy for dask)."""
+        beta, alpha = self._split(params)
+        return self._rows(
+            negbin_row_values, (self.layout, beta, alpha, self.loglike_method, "loglike")
+        )
+
+    def loglike(self, params, scale=None) -> float:  # type: ignore[override]
+        """The log-likelihood at ``params`` (one pass)."""
+        beta, alpha = self._split(params)
+        method = "nb2" if self.loglike_method == "geometric" else self.loglike_method
+        return float(
+            self.runner.run(
+                negbin_pass, self.layout, beta, alpha, method, False, name="loglike"
+            ).llf
+        )
+
+    def score_obs(self, params, scale=None):  # type: ignore[override]
+        """Per-row scores in ``(β, alpha)`` (lazy for dask)."""
+        beta, alpha = self._split(params)
+        width = len(self.exog_names) + (self.loglike_method != "geometric")
+        return self._rows(
+            negbin_row_values,
+            (self.layout, beta, alpha, self.loglike_method, "score"),
+            width,
+        )
+
+    def score(self, params, scale=None):  # type: ignore[override]
+        """The score in ``(β, alpha)`` (one pass)."""
+        return self._derivatives(params)[0]
+
+    def hessian(self, params, scale=None, observed: bool = True):  # type: ignore[override]
+        """The Hessian in ``(β, alpha)`` (one pass)."""
+        return self._derivatives(params)[1]
+
+    def _derivatives(self, params):
+        beta, alpha = self._split(params)
+        geometric = self.loglike_method == "geometric"
+        parts = self.runner.run(
+            negbin_pass,
+            self.layout,
+            beta,
+            alpha,
+            "nb2" if geometric else self.loglike_method,
+            False,
+            name="derivatives",
+        )
+        k = len(beta) + (not geometric)
+        return parts.score[:k], parts.hessian[:k, :k]
 
     def _poisson_start(self, names: list[str]) -> np.ndarray:
         """``β`` after a few Poisson IRLS passes from statsmodels' start."""
@@ -208,25 +277,30 @@ class NegativeBinomial(DiscreteModel):
             params = step if params is None else params + step
         return np.asarray(params, dtype=float)
 
-    def _null_llf(self, log_alpha: float) -> float:
+    def _null_llf(self, log_alpha: float, geometric: bool = False) -> float:
         """The constant-only negative binomial's maximized log-likelihood."""
         y_mean = self.data_summary().y_mean
         start = np.array([np.log(max(y_mean, 1e-10)), log_alpha])
+        method = "nb2" if geometric else self.loglike_method
 
         def evaluate(x: np.ndarray):
+            if geometric:
+                parts = self.runner.run(negbin_pass, None, x[:1], 1.0, method, False, name="null")
+                return parts.llf, parts.score[:1], parts.hessian[:1, :1], parts
             a = float(np.exp(np.clip(x[1], *np.log(ALPHA_RANGE))))
-            parts = self.runner.run(
-                negbin_pass, None, x[:1], a, self.loglike_method, False, name="null model"
-            )
+            parts = self.runner.run(negbin_pass, None, x[:1], a, method, False, name="null")
             return (parts.llf, *_to_log_alpha(parts.score, parts.hessian, a), parts)
+
+        if geometric:
+            start = start[:1]
 
         return float(newton(evaluate, start, maxiter=100, tol=1e-16).value)
 
 
 def _method(name: str) -> str:
     name = str(name).lower()
-    if name not in METHODS:
-        raise DataError(f"loglike_method must be one of {METHODS}, got {name!r}.")
+    if name not in (*METHODS, "geometric"):
+        raise DataError(f"loglike_method must be one of {(*METHODS, 'geometric')}, got {name!r}.")
     return name
 
 

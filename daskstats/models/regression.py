@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dask.array as da
 import numpy as np
 import patsy
 from statsmodels.base.covtype import descriptions
@@ -62,7 +63,7 @@ class WLS(GLM):
         persist: bool | None = None,
         **kwargs: Any,
     ):
-        weights = None if np.isscalar(weights) and weights == 1.0 else weights
+        weights = _broadcast(weights, endog)
         super().__init__(
             endog,
             exog,
@@ -71,6 +72,7 @@ class WLS(GLM):
             missing=missing,
             groups=groups,
             persist=persist,
+            hasconst=hasconst,
             **kwargs,
         )
 
@@ -105,6 +107,9 @@ class WLS(GLM):
             family=Gaussian(),
         )
 
+    def _default_df_model(self) -> float:
+        return float(self.layout.n_params - self.k_constant)
+
     @property
     def weights(self):
         """The regression weights of the used rows (ones without them)."""
@@ -112,7 +117,14 @@ class WLS(GLM):
 
     @property
     def wendog(self):
+        """``√w y``."""
         return self.endog * np.sqrt(self.weights)
+
+    @property
+    def wexog(self):
+        """``√w X``."""
+        root = np.sqrt(self.weights)
+        return self.exog * (root[:, None] if hasattr(root, "ndim") else root)
 
     @cluster_errors_become_clear
     def fit(  # type: ignore[override]
@@ -264,3 +276,18 @@ class OLS(WLS):
             eval_env=eval_env,
             **kwargs,
         )
+
+
+def _broadcast(weights, endog):
+    """statsmodels' scalar weights as one value per row (None for the default 1)."""
+    if weights is None or np.ndim(weights) > 0 and np.size(weights) > 1:
+        return weights
+    value = float(np.asarray(weights).reshape(-1)[0])
+    if value == 1.0:
+        return None
+    if hasattr(endog, "map_partitions"):  # dask Series/DataFrame
+        first = endog if endog.ndim == 1 else endog.iloc[:, 0]
+        return first * 0.0 + value
+    if hasattr(endog, "chunks"):  # dask array
+        return da.full(endog.shape[:1], value, chunks=endog.chunks[0])
+    return np.full(np.shape(endog)[0], value)

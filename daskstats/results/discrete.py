@@ -65,8 +65,43 @@ class DiscreteResults(GLMResults):
         return self.predict(which="linear")
 
     @property
+    def resid(self) -> Any:
+        """``y − μ``."""
+        return self.resid_response
+
+    @property
     def resid_dev(self) -> Any:
         return self.resid_deviance
+
+    @property
+    def resid_generalized(self) -> Any:
+        """``(y − μ) / (V(μ) g'(μ))``: the score's factor per row (``y − p`` for Logit)."""
+        family = self.model.family
+        mu = self.mu
+        factor = (
+            1.0 / (family.variance(mu) * family.link.deriv(mu))
+            if not hasattr(mu, "map_blocks")
+            else mu.map_blocks(
+                lambda m: 1.0 / (family.variance(m) * family.link.deriv(m)), dtype=float
+            )
+        )
+        return self.resid_response * factor
+
+    def predict(
+        self,
+        exog=None,
+        transform: bool = True,
+        which: str = "mean",
+        *,
+        offset=None,
+        exposure=None,
+        linear=None,
+    ):  # type: ignore[override]
+        """statsmodels' discrete ``predict``: ``which="mean"``, ``"linear"`` or ``"var"``."""
+        which = "var_unscaled" if which == "var" else which
+        return super().predict(
+            exog, transform, which, offset=offset, exposure=exposure, linear=linear
+        )
 
     def get_margeff(self, at="overall", method="dydx", atexog=None, dummy=False, count=False):
         """statsmodels' marginal effects with delta-method standard errors (``at`` "overall",
@@ -127,7 +162,27 @@ class BinaryResults(DiscreteResults):
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class CountResults(DiscreteResults):
-    """Poisson results."""
+    """Poisson results: also ``predict_prob``."""
+
+    def predict_prob(self, n=None, exog=None, exposure=None, offset=None, transform=True):
+        """Probabilities of the counts ``n`` (default ``0 … max(y)``) for each row: ``(rows,
+        len(n))`` (lazy for dask input)."""
+        counts = (
+            np.arange(int(self.model.data_summary().y.max) + 1)
+            if n is None
+            else np.atleast_1d(np.asarray(n))
+        )
+        mu = self.predict(exog, transform, offset=offset, exposure=exposure)
+        if hasattr(mu, "to_dask_array"):
+            mu = mu.to_dask_array(lengths=True)
+        if hasattr(mu, "map_blocks"):
+            return mu.map_blocks(
+                lambda m: stats.poisson.pmf(counts, m[:, None]),
+                new_axis=1,
+                chunks=(mu.chunks[0], (len(counts),)),
+                dtype=float,
+            )
+        return stats.poisson.pmf(counts, np.asarray(mu, dtype=float)[:, None])
 
 
 def discrete_summary(results, yname=None, xname=None, title=None, alpha=0.05, notes=()):

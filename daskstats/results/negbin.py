@@ -47,7 +47,8 @@ class NegativeBinomialResults(LikelihoodResults):
 
     @property
     def k_extra(self) -> int:
-        return 1
+        """1 (``alpha``), 0 for the geometric model (``alpha`` fixed at 1)."""
+        return 0 if self.loglike_method == "geometric" else 1
 
     @property
     def df_model(self) -> float:
@@ -89,7 +90,7 @@ class NegativeBinomialResults(LikelihoodResults):
 
     @property
     def alpha(self) -> float:
-        return float(self.params_array[-1])
+        return 1.0 if self.k_extra == 0 else float(self.params_array[-1])
 
     @property
     def lnalpha(self) -> float:
@@ -103,7 +104,7 @@ class NegativeBinomialResults(LikelihoodResults):
     # --- per row ------------------------------------------------------------------------------
     @property
     def _beta(self) -> np.ndarray:
-        return self.params_array[:-1]
+        return self.params_array if self.k_extra == 0 else self.params_array[:-1]
 
     def predict(
         self, exog=None, transform: bool = True, which: str = "mean", *, offset=None, exposure=None
@@ -124,6 +125,21 @@ class NegativeBinomialResults(LikelihoodResults):
     def resid(self) -> Any:
         """``y − μ`` of the used rows."""
         return self.model.endog - self.predict()
+
+    def get_distribution(self, exog=None, exposure=None, offset=None):
+        """The fitted rows' (or new rows') negative binomial distributions (scipy's
+        ``nbinom``, frozen; in memory)."""
+        mu = self.predict(exog, exposure=exposure, offset=offset)
+        mu = np.asarray(getattr(mu, "compute", lambda: mu)(), dtype=float)
+        if self.loglike_method == "nb1":
+            size = mu / self.alpha
+        else:
+            size = np.full_like(mu, 1.0 / self.alpha)
+        return stats.nbinom(size, size / (size + mu))
+
+    def remove_data(self) -> None:
+        """Drop the model's references to the data (statsmodels' ``remove_data``)."""
+        self.model.remove_data()
 
     def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05, yname_list=None):
         """statsmodels' discrete-model summary."""

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 from statsmodels.iolib.summary import Summary
+from statsmodels.tools import eval_measures
 
 from daskstats.inference.normality import ResidualDiagnostics
-from daskstats.kernels.regression import residual_pass
+from daskstats.kernels.regression import leverage_meat_pass, residual_pass
 from daskstats.linalg.gram import full_matrix
 from daskstats.results.glm import GLMResults
 
@@ -42,8 +43,37 @@ class RegressionResults(GLMResults):
 
     @property
     def df_model(self) -> float:
-        """Parameters besides the constant (minus constraints)."""
+        """Parameters besides the constant (minus constraints); a value set on the model
+        (statsmodels' ``model.df_model = ...``) is used."""
+        given = self.model.__dict__.get("_df_model")
+        if given is not None:
+            return float(given)
         return float(len(self.params_array) - self.k_constr - self.k_constant)
+
+    @property
+    def df_resid(self) -> float:
+        given = self.model.__dict__.get("_df_resid")
+        return float(given) if given is not None else float(self.statistics.df_resid)
+
+    def info_criteria(self, crit: str, dk_params: int = 0) -> float:  # type: ignore[override]
+        """``"aic"``, ``"aicc"``, ``"bic"`` or ``"hqic"`` with ``dk_params`` more parameters
+        (statsmodels' regression convention)."""
+        crit = crit.lower()
+        k_params = self.df_model + self.k_constant + dk_params
+        functions = {
+            "aic": eval_measures.aic,
+            "aicc": eval_measures.aicc,
+            "bic": eval_measures.bic,
+            "hqic": eval_measures.hqic,
+        }
+        if crit not in functions:
+            raise ValueError(f"crit must be one of {sorted(functions)}, got {crit!r}")
+        return float(functions[crit](self.llf, self.nobs, k_params))
+
+    def get_robustcov_results(self, cov_type: str = "HC1", use_t=None, **kwds):
+        """These estimates with another covariance (statsmodels' ``get_robustcov_results``;
+        the model is fitted again with ``cov_type``, its passes included)."""
+        return self.model.fit(cov_type=cov_type, cov_kwds=kwds or None, use_t=use_t)
 
     @cached_property
     def aic(self) -> float:
@@ -85,15 +115,17 @@ class RegressionResults(GLMResults):
 
     @property
     def rsquared_adj(self) -> float:
+        if self.df_resid == 0:
+            return float("nan")
         return 1 - (self.nobs - self.k_constant) / self.df_resid * (1 - self.rsquared)
 
     @property
     def mse_model(self) -> float:
-        return self.ess / self.df_model
+        return float(np.float64(self.ess) / self.df_model) if self.df_model else float("nan")
 
     @property
     def mse_resid(self) -> float:
-        return self.ssr / self.df_resid
+        return float(np.float64(self.ssr) / self.df_resid) if self.df_resid else float("nan")
 
     @property
     def mse_total(self) -> float:
@@ -103,8 +135,12 @@ class RegressionResults(GLMResults):
     def fvalue(self) -> float:
         """F statistic of all non-constant coefficients being 0 (a Wald F test with the
         robust covariance when there is one, as statsmodels)."""
+        if self.df_model == 0:
+            return float("nan")  # only a constant: nothing to test (statsmodels)
         if self.cov_type == "nonrobust":
             return float(self.mse_model / self.mse_resid)
+        if self.k_constant and not self.model.has_explicit_constant:
+            return float("nan")  # an implicit constant cannot be excluded (statsmodels)
         names = list(self.estimates.index)
         keep = [i for i, c in enumerate(self._constant_columns()) if not c]
         restriction = np.eye(len(names))[keep]
@@ -137,6 +173,46 @@ class RegressionResults(GLMResults):
         values = self.eigenvals
         return float(np.sqrt(values[0] / values[-1]))
 
+    # --- heteroscedasticity-robust covariances (statsmodels' cov_HC0 ... HC3_se) -----------
+    def _hc(self, power: int) -> np.ndarray:
+        bread = np.asarray(self.normalized_cov_params, dtype=float)
+        parts = self.model.runner.run(
+            leverage_meat_pass, self.model.layout, self.params_array, bread, power, name="HC"
+        )
+        return bread @ parts.meat @ bread
+
+    @cached_property
+    def cov_HC0(self) -> np.ndarray:
+        return self._hc(0)
+
+    @cached_property
+    def cov_HC1(self) -> np.ndarray:
+        return self.cov_HC0 * (self.nobs / self.df_resid)
+
+    @cached_property
+    def cov_HC2(self) -> np.ndarray:
+        return self._hc(1)
+
+    @cached_property
+    def cov_HC3(self) -> np.ndarray:
+        return self._hc(2)
+
+    @property
+    def HC0_se(self) -> Any:
+        return self._wrap(np.sqrt(np.diag(self.cov_HC0)))
+
+    @property
+    def HC1_se(self) -> Any:
+        return self._wrap(np.sqrt(np.diag(self.cov_HC1)))
+
+    @property
+    def HC2_se(self) -> Any:
+        return self._wrap(np.sqrt(np.diag(self.cov_HC2)))
+
+    @property
+    def HC3_se(self) -> Any:
+        return self._wrap(np.sqrt(np.diag(self.cov_HC3)))
+
     # --- residuals ------------------------------------------------------------------------------
     @property
     def resid(self) -> Any:
@@ -146,7 +222,12 @@ class RegressionResults(GLMResults):
     @property
     def wresid(self) -> Any:
         """``√w (y − Xβ)``."""
-        return self.resid_pearson
+        return super().resid_pearson
+
+    @property
+    def resid_pearson(self) -> Any:  # type: ignore[override]
+        """Normalized residuals ``wresid / √scale`` (statsmodels' regression definition)."""
+        return self.wresid / np.sqrt(self.scale)
 
     @cached_property
     def _residual_sums(self):

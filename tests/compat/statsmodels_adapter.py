@@ -2,7 +2,8 @@
 
 The adapter only maps constructors: inside a loaded test module, ``GLM`` (however it is
 imported: ``sm.GLM``, ``from statsmodels.genmod.generalized_linear_model import GLM``,
-``smf.glm``, ``GLM.from_formula``) is daskstats' ``GLM``. Everything else — the data, the
+``smf.glm``, ``GLM.from_formula``) is daskstats' ``GLM``, and so for ``OLS``, ``WLS``,
+``Logit``, ``Probit``, ``Poisson`` and ``NegativeBinomial`` in the suites that name them. Everything else — the data, the
 reference values, the assertions, statsmodels' other models used as references — is statsmodels'
 own, unchanged. No test is patched.
 """
@@ -31,37 +32,77 @@ class _Proxy(types.ModuleType):
         return getattr(self._module, name)
 
 
-def _proxies() -> dict[str, _Proxy]:
-    sm = importlib.import_module("statsmodels.api")
+#: statsmodels' model classes and the daskstats classes that stand in for them
+MODELS = {
+    "GLM": ds.GLM,
+    "OLS": ds.OLS,
+    "WLS": ds.WLS,
+    "Logit": ds.Logit,
+    "Probit": ds.Probit,
+    "Poisson": ds.Poisson,
+    "NegativeBinomial": ds.NegativeBinomial,
+}
+#: statsmodels.formula.api's functions
+FORMULAS = {
+    "glm": ds.GLM.from_formula,
+    "ols": ds.OLS.from_formula,
+    "wls": ds.WLS.from_formula,
+    "logit": ds.Logit.from_formula,
+    "probit": ds.Probit.from_formula,
+    "poisson": ds.Poisson.from_formula,
+    "negativebinomial": ds.NegativeBinomial.from_formula,
+}
+#: the modules where statsmodels defines (or re-exports) them
+MODULES = (
+    "statsmodels.api",
+    "statsmodels.genmod.generalized_linear_model",
+    "statsmodels.genmod.api",
+    "statsmodels.regression.linear_model",
+    "statsmodels.regression.api",
+    "statsmodels.discrete.discrete_model",
+    "statsmodels.discrete.api",
+)
+
+
+def _proxies(models: dict) -> dict[str, _Proxy]:
+    proxies: dict[str, _Proxy] = {}
+    for name in MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # not in every statsmodels version
+            continue
+        overrides = {k: v for k, v in models.items() if hasattr(module, k)}
+        proxies[name] = _Proxy(module, **overrides)
     smf = importlib.import_module("statsmodels.formula.api")
-    glm_module = importlib.import_module("statsmodels.genmod.generalized_linear_model")
-    genmod = importlib.import_module("statsmodels.genmod")
-    formula = importlib.import_module("statsmodels.formula")
+    formulas = {k: v for k, v in FORMULAS.items() if k.lower() in {m.lower() for m in models}}
+    proxies["statsmodels.formula.api"] = _Proxy(smf, **formulas, **models)
     top = importlib.import_module("statsmodels")
-    glm = _Proxy(glm_module, GLM=ds.GLM)
-    api = _Proxy(sm, GLM=ds.GLM)
-    formula_api = _Proxy(smf, glm=ds.GLM.from_formula, GLM=ds.GLM)
-    return {
-        "statsmodels.api": api,
-        "statsmodels.formula.api": formula_api,
-        "statsmodels.genmod.generalized_linear_model": glm,
-        "statsmodels": _Proxy(
-            top,
-            api=api,
-            formula=_Proxy(formula, api=formula_api),
-            genmod=_Proxy(genmod, generalized_linear_model=glm),
-        ),
-    }
+    packages = {}
+    for package in ("genmod", "regression", "discrete"):
+        sub = importlib.import_module(f"statsmodels.{package}")
+        children = {
+            name.rsplit(".", 1)[1]: proxies[name]
+            for name in proxies
+            if name.startswith(f"statsmodels.{package}.")
+        }
+        packages[package] = _Proxy(sub, **children)
+    formula = _Proxy(
+        importlib.import_module("statsmodels.formula"), api=proxies["statsmodels.formula.api"]
+    )
+    proxies["statsmodels"] = _Proxy(
+        top, api=proxies["statsmodels.api"], formula=formula, **packages
+    )
+    return proxies
 
 
-def load_suite(module_name: str) -> dict:
+def load_suite(module_name: str, models: tuple[str, ...] = ("GLM",)) -> dict:
     """The namespace of statsmodels' test module ``module_name``, executed with daskstats'
-    ``GLM`` in place of statsmodels' (its tests, fixtures and helpers, for a test module to
-    take into its globals)."""
+    classes in place of statsmodels' ``models`` (its tests, fixtures and helpers, for a test
+    module to take into its globals)."""
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.origin is None:
         raise ImportError(f"statsmodels' test module {module_name} is not installed")
-    proxies = _proxies()
+    proxies = _proxies({name: MODELS[name] for name in models})
 
     def adapted_import(name, globals=None, locals=None, fromlist=(), level=0):
         if level == 0:
