@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.discrete import discrete_model as sm_discrete
 from statsmodels.genmod import families as sm_families
 from statsmodels.genmod.families import Family
@@ -27,6 +28,7 @@ from daskstats.kernels.negbin import METHODS, negbin_pass, negbin_row_values
 from daskstats.linalg.blocked import solve_normal_equations
 from daskstats.linalg.spd import inverse_spd
 from daskstats.models.discrete import DiscreteModel, optimizer_settings
+from daskstats.models.model_functions import ModelFunctions
 from daskstats.passes.errors import cluster_errors_become_clear
 from daskstats.results.negbin import NegativeBinomialResults
 from daskstats.solvers.newton import newton
@@ -242,6 +244,29 @@ class NegativeBinomial(DiscreteModel):
     def hessian(self, params, scale=None, observed: bool = True):  # type: ignore[override]
         """The Hessian in ``(β, alpha)`` (one pass)."""
         return self._derivatives(params)[1]
+
+    def predict(
+        self,
+        params,
+        exog=None,
+        exposure=None,
+        offset=None,
+        which: str = "mean",  # type: ignore[override]
+        linear=None,
+        **kwargs: Any,
+    ):
+        """statsmodels' ``predict`` with ``params`` = ``β`` then ``alpha`` (or ``β`` alone)."""
+        params = np.asarray(params, dtype=float).reshape(-1)
+        beta = params if params.size == len(self.exog_names) else self._split(params)[0]
+        return super().predict(beta, exog, exposure, offset, which=which, linear=linear)
+
+    def get_distribution(self, params, exog=None, exposure=None, offset=None):  # type: ignore[override]
+        """Frozen ``scipy.stats.nbinom`` of the rows (in memory) at ``params``."""
+        beta, alpha = self._split(params)
+        mu = ModelFunctions.predict(self, beta, exog, exposure, offset)
+        mu = np.asarray(getattr(mu, "compute", lambda: mu)(), dtype=float)
+        size = mu / alpha if self.loglike_method == "nb1" else np.full_like(mu, 1.0 / alpha)
+        return stats.nbinom(size, size / (size + mu))
 
     def _derivatives(self, params):
         beta, alpha = self._split(params)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -272,6 +273,10 @@ class PerRowResults:
         if isinstance(new_data, pd.Series):
             new_data = new_data.to_frame()
         ddf = to_dask(new_data)
+        if offset is not None and np.ndim(offset) == 0 and not isinstance(offset, str):
+            new_data, ddf, offset = _scalar_column(new_data, "offset", offset)
+        if exposure is not None and np.ndim(exposure) == 0 and not isinstance(exposure, str):
+            new_data, ddf, exposure = _scalar_column(new_data, "exposure", exposure)
         cols: dict = {}
         added: dict = {}
         joined: list = []
@@ -321,6 +326,7 @@ class PerRowResults:
         width = np.shape(exog)[1]
         if width != k:
             raise DataError(f"exog has {width} columns; the model has {k}.")
+        offset, exposure = _per_row(offset, exog), _per_row(exposure, exog)
         ddf, spec, extras, fmt = prepare_arrays(
             None, exog, offset=offset, exposure=exposure, freq_weights=agg_weights
         )
@@ -329,3 +335,20 @@ class PerRowResults:
             columns["agg_weights"] = extras.freq_weights
         layout = Layout.dense_only(k) if dense else self.layout
         return Target(ddf, columns, fmt, spec if dense else self.spec, layout, dense)
+
+
+def _per_row(value, exog):
+    """A scalar offset/exposure as one value per row of the new design (statsmodels
+    broadcasts them)."""
+    if value is None or np.ndim(value) > 0:
+        return value
+    if hasattr(exog, "chunks"):  # dask array
+        return da.full(exog.shape[:1], float(value), chunks=exog.chunks[0])
+    return np.full(np.shape(exog)[0], float(value))
+
+
+def _scalar_column(new_data, name: str, value):
+    """New data with a constant column for a scalar offset/exposure, and its name."""
+    column = f"__daskstats_{name}"
+    new_data = new_data.assign(**{column: float(value)})
+    return new_data, to_dask(new_data), column

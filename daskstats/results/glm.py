@@ -212,7 +212,7 @@ class GLMResults(GLMResultsAPI, LikelihoodResults):
     def mu(self) -> Any:
         """The fitted means (statsmodels keeps them unlabelled: an array for in-memory
         data)."""
-        return unlabelled(self.fittedvalues)
+        return unlabelled(self._rows("mu"))
 
     @cached_property
     def resid_response(self) -> da.Array:

@@ -110,8 +110,13 @@ class NegativeBinomialResults(LikelihoodResults):
         self, exog=None, transform: bool = True, which: str = "mean", *, offset=None, exposure=None
     ):
         """Predicted mean (``which="mean"``) or linear predictor (``"linear"``)."""
+        if which == "var":  # the response's variance: μ + α μ² (NB2), (1 + α) μ (NB1)
+            mu = self.predict(exog, transform, offset=offset, exposure=exposure)
+            if self.loglike_method == "nb1":
+                return mu * (1 + self.alpha)
+            return mu + self.alpha * mu**2
         if which not in ("mean", "linear"):
-            raise ValueError(f"which must be 'mean' or 'linear', got {which!r}")
+            raise ValueError(f"which must be 'mean', 'linear' or 'var', got {which!r}")
         if exog is None and (offset is not None or exposure is not None):
             return self.model.predict(self._beta, exposure=exposure, offset=offset, which=which)
         return self.model.predict_values(self._beta, exog, which, offset, exposure, transform)
@@ -129,13 +134,9 @@ class NegativeBinomialResults(LikelihoodResults):
     def get_distribution(self, exog=None, exposure=None, offset=None):
         """The fitted rows' (or new rows') negative binomial distributions (scipy's
         ``nbinom``, frozen; in memory)."""
-        mu = self.predict(exog, exposure=exposure, offset=offset)
-        mu = np.asarray(getattr(mu, "compute", lambda: mu)(), dtype=float)
-        if self.loglike_method == "nb1":
-            size = mu / self.alpha
-        else:
-            size = np.full_like(mu, 1.0 / self.alpha)
-        return stats.nbinom(size, size / (size + mu))
+        return self.model.get_distribution(
+            self.params_array, exog=exog, exposure=exposure, offset=offset
+        )
 
     def remove_data(self) -> None:
         """Drop the model's references to the data (statsmodels' ``remove_data``)."""
