@@ -63,7 +63,8 @@ def influence_rows(
     studentized = pearson / np.sqrt(1 - hat)
     k = layout.n_params
     cooks = studentized**2 * hat / (1 - hat) / k
-    d_params = BX * (np.sqrt(info) * studentized / np.sqrt(1 - hat))[:, None]
+    # statsmodels' hessian_factor holds 1/scale: the one-step change is √scale larger
+    d_params = BX * (np.sqrt(info * scale) * studentized / np.sqrt(1 - hat))[:, None]
     bse = np.sqrt(np.diag(cov))
     d_linpred = np.einsum("ij,ij->i", X, d_params)
     deriv = fam.link.inverse_deriv(eta)

@@ -324,9 +324,11 @@ class Model(ModelData, PerRowResults):
         return self.spec.endog_name
 
     @property
-    def endog_names(self) -> str:
-        """The response's name (statsmodels' ``endog_names``)."""
-        return self.spec.endog_name
+    def endog_names(self) -> str | list[str]:
+        """The response's name (statsmodels' ``endog_names``: a list for a two-column
+        response)."""
+        names = list(self.spec.endog_names)
+        return names[0] if len(names) == 1 else names
 
     @property
     def term_info(self) -> patsy.DesignInfo | None:

@@ -178,6 +178,11 @@ class PerRowResults:
             params,
             transform,
         )
+        if row_labels is not None and not isinstance(frame, pd.DataFrame):
+            raise DataError(
+                "row_labels applies to in-memory data; the rows of dask data are labelled by "
+                "its index (set it with ddf.set_index or pass the labels as the index)."
+            )
         if isinstance(frame, pd.DataFrame) and row_labels is None:
             source = self.input_format if exog is None else InputFormat(input_kind(exog) or "numpy")
             row_labels = frame.index if source.kind == "pandas" else None

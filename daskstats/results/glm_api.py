@@ -210,7 +210,7 @@ class GLMResultsAPI:
         """statsmodels' ``summary2`` (its experimental summary tables)."""
         smry = sm_summary2.Summary()
         smry.add_base(
-            results=self,
+            results=_Summary2View(self),
             alpha=alpha,
             float_format=float_format,
             xname=xname,
@@ -286,3 +286,18 @@ class GLMResultsAPI:
             in_memory = isinstance(value, (np.ndarray, pd.Series, pd.DataFrame))
             if lazy or (in_memory and value.ndim >= 1 and len(value) == self.nobs):
                 del self.__dict__[name]
+
+
+class _Summary2View:
+    """The results as statsmodels' ``summary2`` reads them: an IRLS fit has no
+    ``mle_retvals`` (statsmodels' GLM has none), the rest is the results'."""
+
+    def __init__(self, results: Any):
+        self._results = results
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "mle_retvals" and (
+            self._results.method == "IRLS" or self._results.mle_retvals is None
+        ):
+            raise AttributeError(name)
+        return getattr(self._results, name)

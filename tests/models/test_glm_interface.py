@@ -357,11 +357,6 @@ def test_k_constant_of_a_formula_intercept(layout):
     assert ours.k_constant == theirs.k_constant
 
 
-@pytest.mark.xfail(
-    reason="an implicit constant (a full set of dummies without an intercept) is not "
-    "detected: daskstats' k_constant is 0, statsmodels' 1",
-    strict=True,
-)
 @pytest.mark.parametrize("door", ["formula", "arrays"])
 def test_k_constant_of_an_implicit_constant(door):
     """statsmodels detects an implicit constant (the dummies of every level sum to one)."""

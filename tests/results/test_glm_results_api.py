@@ -413,27 +413,12 @@ def test_influence_parameter_changes_scale_one(case_id, layout):
     _check_parameter_changes(case_id, layout)
 
 
-@pytest.mark.xfail(
-    reason="with an estimated scale (Gamma, Gaussian, NegativeBinomial scale='x2'), "
-    "get_influence().d_params/dfbetas/d_linpred/d_fittedvalues/d_fittedvalues_scaled are "
-    "statsmodels' divided by sqrt(scale): kernels/influence.py uses the information weights at "
-    "scale 1, statsmodels' hessian_factor includes 1/scale, so its pinv(W^1/2 X) carries an "
-    "extra sqrt(scale)",
-    raises=AssertionError,
-    strict=True,
-)
 @pytest.mark.parametrize("case_id,layout", SCALE_ESTIMATED)
 def test_influence_parameter_changes_estimated_scale(case_id, layout):
     """As above, for families whose scale is estimated."""
     _check_parameter_changes(case_id, layout)
 
 
-@pytest.mark.xfail(
-    reason="get_influence().d_params of a Gaussian fit is the exact leave-one-out change "
-    "divided by sqrt(scale) (the estimated-scale bug above)",
-    raises=AssertionError,
-    strict=True,
-)
 def test_influence_d_params_closed_form_gaussian():
     """Closed form for the Gaussian identity model: ``GLMInfluence.d_params`` is
     ``(X'X)^-1 x_i e_i / (1 - h_i)``, the exact change of the OLS estimates when row ``i`` is
@@ -765,13 +750,6 @@ def test_save_remove_data_load_array_door(layout, tmp_path):
     assert back.summary().tables[1].as_text() == theirs.summary().tables[1].as_text()
 
 
-@pytest.mark.xfail(
-    reason="summary2() of results read by ds.load raises TypeError: loaded results have "
-    "mle_retvals=None (an attribute, not absent), and statsmodels' summary_model calls "
-    "x.mle_retvals['converged'], catching only AttributeError/KeyError",
-    raises=TypeError,
-    strict=True,
-)
 @pytest.mark.parametrize("door", ["formula", "array"])
 def test_summary2_of_loaded_results(door, tmp_path):
     """statsmodels' ``summary2()`` works on loaded results (statsmodels' ``load``)."""
@@ -787,13 +765,6 @@ def test_summary2_of_loaded_results(door, tmp_path):
     assert_parity(back.summary2().tables[1], theirs.summary2().tables[1], rtol=1e-6)
 
 
-@pytest.mark.xfail(
-    reason="a two-column Binomial formula response's model.endog_names is the string "
-    "'[NABOVE, NBELOW]' (statsmodels: the list ['NABOVE', 'NBELOW']), so summary() and "
-    "summary2() show 'Dep. Variable: [NABOVE, NBELOW]' instead of \"['NABOVE', 'NBELOW']\"",
-    raises=AssertionError,
-    strict=True,
-)
 def test_two_column_response_names_as_statsmodels():
     """statsmodels: ``endog_names`` of ``NABOVE + NBELOW ~ ...`` is the list of both names,
     shown as such in the summaries."""
@@ -1026,19 +997,13 @@ def test_get_prediction_row_labels(layout):
         assert list(value(got).index) == list(expected.index) == labels
 
 
-@pytest.mark.xfail(
-    reason="get_prediction(dask_new_data, row_labels=...) silently ignores row_labels: the "
-    "lazy summary_frame keeps the new data's index (neither statsmodels' labels nor an error)",
-    raises=AssertionError,
-    strict=True,
-)
 def test_get_prediction_row_labels_dask_new_data():
-    """statsmodels' semantics: ``row_labels`` replace the generated labels."""
+    """``row_labels`` cannot relabel lazy dask rows: a clear error, never silently ignored
+    (in memory they replace the labels, as statsmodels')."""
     ours = ds_fit("poisson-cpunish", "uneven")
     new = to_dask_frame(frame_of("cpunish").iloc[:6], "one")
-    labels = list("abcdef")
-    frame = value(ours.get_prediction(new, row_labels=labels).summary_frame())
-    assert list(frame.index) == labels
+    with pytest.raises(ds.DataError, match="row_labels applies to in-memory data"):
+        ours.get_prediction(new, row_labels=list("abcdef"))
 
 
 # ============================================================================================
