@@ -3,9 +3,9 @@
 The adapter only maps constructors: inside a loaded test module, ``GLM`` (however it is
 imported: ``sm.GLM``, ``from statsmodels.genmod.generalized_linear_model import GLM``,
 ``smf.glm``, ``GLM.from_formula``) is daskstats' ``GLM``, and so for ``OLS``, ``WLS``,
-``Logit``, ``Probit``, ``Poisson`` and ``NegativeBinomial`` in the suites that name them. Everything else — the data, the
-reference values, the assertions, statsmodels' other models used as references — is statsmodels'
-own, unchanged. No test is patched.
+``Logit``, ``Probit``, ``Poisson`` and ``NegativeBinomial`` in the suites that name them.
+Everything else — the data, the reference values, the assertions, statsmodels' other models
+used as references — is statsmodels' own, unchanged. No test is patched.
 """
 
 from __future__ import annotations
