@@ -31,7 +31,7 @@ from daskstats.models.discrete import DiscreteModel, optimizer_settings
 from daskstats.models.model_functions import ModelFunctions
 from daskstats.passes.errors import cluster_errors_become_clear
 from daskstats.results.negbin import NegativeBinomialResults
-from daskstats.solvers.newton import newton
+from daskstats.solvers.newton import ascent_direction, newton
 
 __all__ = ["NegativeBinomial"]
 
@@ -128,11 +128,12 @@ class NegativeBinomial(DiscreteModel):
         method_name = "nb2" if geometric else self.loglike_method
         k = p if geometric else p + 1
         if start_params is None:
-            beta = self._poisson_start(names)
-            alpha = 1.0
-            if not geometric:
-                moments = run(negbin_pass, self.layout, beta, 1.0, method_name, False, name="start")
-                alpha = _moment_alpha(moments, method_name)
+            beta, pearson = self._poisson_start(names)
+            # α by the moments of the Poisson fit's Pearson χ²: E[(y − μ)² / μ] = 1 + α μ (NB2)
+            # or 1 + α (NB1)
+            n, y_mean = summary.nobs, max(summary.y_mean, 1e-10)
+            excess = pearson / max(n, 1) - 1
+            alpha = float(np.clip(excess / (y_mean if method_name == "nb2" else 1.0), 0.05, 1e4))
         else:
             start_params = np.asarray(start_params, dtype=float)
             if start_params.shape != (k,):
@@ -141,13 +142,34 @@ class NegativeBinomial(DiscreteModel):
                 )
             beta, alpha = start_params[:p], (1.0 if geometric else float(start_params[p]))
 
+        # the constant-only model is iterated in the same passes (its own Newton steps)
+        y_mean = self.data_summary().y_mean
+        null = _NullIterate(
+            np.array([np.log(max(y_mean, 1e-10))] + ([] if geometric else [np.log(alpha)])),
+            geometric,
+            tol,
+        )
+
         def evaluate(x: np.ndarray):
             if geometric:
-                parts = run(negbin_pass, self.layout, x, 1.0, method_name, False, name="newton")
+                parts = run(
+                    negbin_pass,
+                    self.layout,
+                    x,
+                    1.0,
+                    method_name,
+                    False,
+                    null.at(),
+                    name="newton",
+                )
+                null.update(parts.null)
                 return parts.llf, parts.score[:p], parts.hessian[:p, :p], parts
             b, log_alpha = x[:p], float(np.clip(x[p], *np.log(ALPHA_RANGE)))
             a = float(np.exp(log_alpha))
-            parts = run(negbin_pass, self.layout, b, a, method_name, False, name="newton")
+            parts = run(
+                negbin_pass, self.layout, b, a, method_name, False, null.at(), name="newton"
+            )
+            null.update(parts.null)
             return (parts.llf, *_to_log_alpha(parts.score, parts.hessian, a), parts)
 
         start = beta if geometric else np.append(beta, np.log(np.clip(alpha, *ALPHA_RANGE)))
@@ -178,7 +200,7 @@ class NegativeBinomial(DiscreteModel):
             if cov_type == "HC1":
                 cov = cov * summary.nobs / (summary.nobs - k)
             kwds = {"description": f"Standard Errors are heteroscedasticity robust ({cov_type})"}
-        loglike_null = self._null_llf(0.0 if geometric else result.x[p], geometric)
+        loglike_null = null.value if null.done else self._null_llf(null.x, geometric)
         return NegativeBinomialResults(
             model=self,
             estimates=pd.Series(params, index=names if geometric else [*names, "alpha"]),
@@ -300,12 +322,11 @@ class NegativeBinomial(DiscreteModel):
             totals = self.runner.run(irls_pass, spec, name="poisson start")
             step = solve_normal_equations(totals.gram, self.layout, names)
             params = step if params is None else params + step
-        return np.asarray(params, dtype=float)
+        return np.asarray(params, dtype=float), float(totals.fit.pearson)
 
-    def _null_llf(self, log_alpha: float, geometric: bool = False) -> float:
-        """The constant-only negative binomial's maximized log-likelihood."""
-        y_mean = self.data_summary().y_mean
-        start = np.array([np.log(max(y_mean, 1e-10)), log_alpha])
+    def _null_llf(self, start: np.ndarray, geometric: bool = False) -> float:
+        """The constant-only negative binomial's maximized log-likelihood (its own passes,
+        from ``start``)."""
         method = "nb2" if geometric else self.loglike_method
 
         def evaluate(x: np.ndarray):
@@ -316,10 +337,47 @@ class NegativeBinomial(DiscreteModel):
             parts = self.runner.run(negbin_pass, None, x[:1], a, method, False, name="null")
             return (parts.llf, *_to_log_alpha(parts.score, parts.hessian, a), parts)
 
-        if geometric:
-            start = start[:1]
-
         return float(newton(evaluate, start, maxiter=100, tol=1e-16).value)
+
+
+class _NullIterate:
+    """The constant-only model's Newton iterate, advanced by the sums each pass returns."""
+
+    def __init__(self, x: np.ndarray, geometric: bool, tol: float):
+        self.x = np.asarray(x, dtype=float)
+        self.geometric = geometric
+        self.tol = tol
+        self.done = False
+        self.value: float | None = None
+        self._previous: tuple[np.ndarray, float] | None = None
+
+    def at(self) -> tuple[float, float] | None:
+        """``(intercept, alpha)`` to evaluate in the next pass (None once converged)."""
+        if self.done:
+            return None
+        alpha = 1.0 if self.geometric else float(np.exp(np.clip(self.x[1], *np.log(ALPHA_RANGE))))
+        return float(self.x[0]), alpha
+
+    def update(self, parts) -> None:
+        if parts is None or self.done:
+            return
+        if self.geometric:
+            g, H = parts.score[:1], parts.hessian[:1, :1]
+        else:
+            g, H = _to_log_alpha(parts.score, parts.hessian, self.at()[1])
+        if self._previous is not None and parts.llf < self._previous[1] - 1e-12 * abs(
+            parts.llf
+        ):  # the last step lowered the log-likelihood: halve it
+            x_prev, _ = self._previous
+            self.x = x_prev + (self.x - x_prev) / 2
+            return
+        direction = ascent_direction(g, H)
+        decrement = float(g @ direction) / 2
+        if decrement <= self.tol * (1 + abs(parts.llf)):
+            self.done, self.value = True, float(parts.llf)
+            return
+        self._previous = (self.x.copy(), float(parts.llf))
+        self.x = self.x + direction
 
 
 def _method(name: str) -> str:
@@ -327,15 +385,6 @@ def _method(name: str) -> str:
     if name not in (*METHODS, "geometric"):
         raise DataError(f"loglike_method must be one of {(*METHODS, 'geometric')}, got {name!r}.")
     return name
-
-
-def _moment_alpha(parts, method: str) -> float:
-    """α by the method of moments at the Poisson start."""
-    if method == "nb2":
-        alpha = (parts.resid_sq - parts.mu_sum) / max(parts.mu_sq, 1e-300)
-    else:
-        alpha = parts.pearson_poisson / max(parts.n, 1.0) - 1
-    return float(np.clip(alpha, 0.05, 1e4))
 
 
 def _to_log_alpha(score: np.ndarray, hessian: np.ndarray, alpha: float):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NewtonResult", "newton"]
+__all__ = ["NewtonResult", "newton", "ascent_direction"]
 
 MAX_HALVINGS = 30
 
@@ -33,7 +33,7 @@ class NewtonResult:
     history: list
 
 
-def _ascent_direction(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
+def ascent_direction(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
     """``−H⁻¹ g``, shifting ``H`` towards negative definiteness until it is."""
     scale = np.max(np.abs(np.diag(hessian))) or 1.0
     shift = 0.0
@@ -74,7 +74,7 @@ def newton(
     converged = False
     iterations = 0
     for iterations in range(1, maxiter + 1):
-        direction = _ascent_direction(gradient, hessian)
+        direction = ascent_direction(gradient, hessian)
         decrement = float(gradient @ direction) / 2
         entry = {"iteration": iterations, "llf": value, "decrement": decrement}
         history.append(entry)
