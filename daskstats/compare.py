@@ -75,7 +75,7 @@ def compare(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame
 
     Parameters
     ----------
-    a, b : results
+    a, b : daskstats or statsmodels results object
         daskstats or statsmodels results (any model).
     names : (str, str)
         Column names of the two fits.
