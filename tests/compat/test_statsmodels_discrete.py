@@ -3,7 +3,7 @@ the installed statsmodels), run against daskstats' Logit, Probit, Poisson and
 NegativeBinomial through :mod:`statsmodels_adapter` (MNLogit, NegativeBinomialP, the
 generalized and zero-inflated models stay statsmodels')."""
 
-from statsmodels_adapter import load_suite
+from compat.statsmodels_adapter import load_suite
 
 globals().update(
     load_suite(

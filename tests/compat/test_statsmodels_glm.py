@@ -1,6 +1,6 @@
 """statsmodels' own GLM test suite (statsmodels/genmod/tests/test_glm.py of the installed
 statsmodels), run against daskstats through :mod:`statsmodels_adapter`."""
 
-from statsmodels_adapter import load_suite
+from compat.statsmodels_adapter import load_suite
 
 globals().update(load_suite("statsmodels.genmod.tests.test_glm"))

@@ -2,6 +2,6 @@
 installed statsmodels), run against daskstats' OLS and WLS through :mod:`statsmodels_adapter`
 (GLS, GLSAR and the other linear models stay statsmodels')."""
 
-from statsmodels_adapter import load_suite
+from compat.statsmodels_adapter import load_suite
 
 globals().update(load_suite("statsmodels.regression.tests.test_regression", ("OLS", "WLS")))
