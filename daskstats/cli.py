@@ -56,7 +56,7 @@ class UsageError(Exception):
 
 
 #: ``--model`` choices besides glm
-MODELS = {
+MODELS: dict[str, type[GLM]] = {
     "ols": OLS,
     "wls": WLS,
     "logit": Logit,

@@ -103,9 +103,9 @@ def compare(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame
         blocks.append(frame)
     rows = {}
     for name in FIT_STATISTICS:
-        left, right = _statistic(a, name), _statistic(b, name)
-        if left is not None and right is not None:
-            rows[("fit", name)] = (left, right)
+        value_a, value_b = _statistic(a, name), _statistic(b, name)
+        if value_a is not None and value_b is not None:
+            rows[("fit", name)] = (value_a, value_b)
     if rows:
         stats = pd.DataFrame.from_dict(rows, orient="index", columns=[first, second])
         stats.index = pd.MultiIndex.from_tuples(list(rows), names=["quantity", "name"])

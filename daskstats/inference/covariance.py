@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from statsmodels.stats.sandwich_covariance import kernel_dict, weights_bartlett
 from daskstats.design.layout import Layout
 from daskstats.errors import DataError
 from daskstats.kernels.hac import hac_pass
-from daskstats.kernels.robust import robust_pass
+from daskstats.kernels.robust import RobustPartial, robust_pass
 from daskstats.linalg.blocked import UnavailableCovariance
 from daskstats.linalg.gram import GramSums, full_matrix
 from daskstats.linalg.spd import inverse_spd
@@ -190,7 +191,7 @@ def _nonrobust(context: CovarianceContext, kwds: dict) -> Covariance:
     return Covariance(context.normalized_cov * context.scale, "nonrobust")  # type: ignore[operator]
 
 
-def _dense_sandwich_pieces(context: CovarianceContext, label: str):
+def _dense_sandwich_pieces(context: CovarianceContext, label: str) -> RobustPartial:
     p = context.k_params
     if p > context.dense_limit:
         raise DataError(
@@ -218,7 +219,7 @@ def _white(label: str) -> Estimator:
     return estimate
 
 
-def _kwds(context: CovarianceContext, **extra) -> dict:
+def _kwds(context: CovarianceContext, **extra: Any) -> dict:
     """statsmodels' ``cov_kwds`` of a robust covariance."""
     return {"use_t": context.use_t, "adjust_df": False, **extra}
 
@@ -292,6 +293,7 @@ def _cluster(context: CovarianceContext, kwds: dict) -> Covariance:
             f"cov_type='cluster' takes groups, use_correction and df_correction; got {unknown}."
         )
     given = kwds.get("groups")
+    group_meta: pd.DataFrame | None
     if isinstance(given, GivenGroups):
         groups, group_meta, pieces = tuple(given.meta.columns), given.meta, given.pieces
     else:

@@ -11,6 +11,7 @@ partition by partition. For in-memory data they become statsmodels' own result o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,14 +42,14 @@ class Delta:
     """statsmodels' ``NonlinearDeltaCov`` interface (``predicted()``, ``var()``) over
     analytic values (:class:`PredictionResultsDelta` takes one)."""
 
-    def __init__(self, predicted, variance):
+    def __init__(self, predicted: Any, variance: Any) -> None:
         self._predicted = predicted
         self._variance = variance
 
-    def predicted(self):
+    def predicted(self) -> Any:
         return self._predicted
 
-    def var(self):
+    def var(self) -> Any:
         return self._variance
 
 
@@ -57,8 +58,14 @@ def _dist(use_t: bool) -> str:
 
 
 def prediction_results(
-    frame, kind: str, family, df: float, use_t: bool, scale: float, row_labels=None
-):
+    frame: Any,
+    kind: str,
+    family: Any,
+    df: float,
+    use_t: bool,
+    scale: float,
+    row_labels: Any = None,
+) -> Any:
     """statsmodels' prediction results of ``kind`` from the per-row columns in ``frame``
     (pandas: statsmodels' own classes; dask: :class:`LazyPrediction`)."""
     if kind not in KINDS:
@@ -104,7 +111,7 @@ def prediction_results(
     return PredictionResultsDelta(Delta(col["predicted"], col["var_pred"]))
 
 
-def _elementwise(function):
+def _elementwise(function: Callable[[np.ndarray], Any]) -> Callable[[pd.Series], pd.Series]:
     """``function`` of a pandas Series' values, as a Series on its index."""
 
     def apply(series: pd.Series) -> pd.Series:
@@ -113,7 +120,7 @@ def _elementwise(function):
     return apply
 
 
-def _is_identity(link) -> bool:
+def _is_identity(link: Any) -> bool:
     tmp = np.linspace(0, 1, 6)
     with np.errstate(all="ignore"):
         return bool(np.all(link.inverse(tmp) == tmp))
@@ -134,7 +141,9 @@ class LazyPrediction:
     row_labels : the data's index (lazy)
     """
 
-    def __init__(self, frame, kind: str, family, df: float, use_t: bool, scale: float):
+    def __init__(
+        self, frame: Any, kind: str, family: Any, df: float, use_t: bool, scale: float
+    ) -> None:
         self.frame = frame
         self.kind = kind
         self.family = family
@@ -149,21 +158,21 @@ class LazyPrediction:
 
     # --- the statistic ----------------------------------------------------------------------
     @property
-    def predicted(self):
+    def predicted(self) -> Any:
         column = "linpred" if self.kind in ("linear", "regression") else "predicted"
         return self.frame[column]
 
     @property
-    def var_pred(self):
+    def var_pred(self) -> Any:
         column = "linpred_var" if self.kind in ("linear", "regression") else "var_pred"
         return self.frame[column]
 
     @property
-    def se(self):
+    def se(self) -> Any:
         return self.var_pred**0.5
 
     @property
-    def tvalues(self):
+    def tvalues(self) -> Any:
         return self.predicted / self.se
 
     predicted_mean = predicted
@@ -177,14 +186,14 @@ class LazyPrediction:
         return self.frame["linpred"]
 
     @property
-    def linpred_se(self):
+    def linpred_se(self) -> Any:
         return self.frame["linpred_var"] ** 0.5
 
     # --- inference --------------------------------------------------------------------------
     def _q(self, alpha: float) -> float:
         return float(self.dist.ppf(1 - alpha / 2.0, *self.dist_args))
 
-    def conf_int(self, method: str = "endpoint", alpha: float = 0.05, **kwds):
+    def conf_int(self, method: str = "endpoint", alpha: float = 0.05, **kwds: Any) -> Any:
         """Lower and upper limits as a lazy dask DataFrame with columns 0 and 1 (statsmodels
         returns the same two columns as an array)."""
         if method not in ("endpoint", "delta"):
@@ -204,7 +213,7 @@ class LazyPrediction:
             lower, upper = self.predicted - q * self.se, self.predicted + q * self.se
         return lower.to_frame(0).assign(**{"1": upper}).rename(columns={"1": 1})
 
-    def summary_frame(self, alpha: float = 0.05):
+    def summary_frame(self, alpha: float = 0.05) -> Any:
         """statsmodels' summary frame, lazily: ``mean, mean_se, mean_ci_lower,
         mean_ci_upper`` (``which=None``) or ``predicted, se, ci_lower, ci_upper``."""
         ci = self.conf_int(alpha=alpha)
@@ -233,7 +242,7 @@ class LazyPrediction:
             }
         )[list(names)]
 
-    def t_test(self, value=0, alternative: str = "two-sided"):
+    def t_test(self, value: Any = 0, alternative: str = "two-sided") -> tuple[Any, Any]:
         """z (or t) test that the statistic equals ``value``: lazy ``(stat, pvalue)``."""
         stat = (self.predicted - value) / self.se
         dist, args = self.dist, self.dist_args

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
@@ -26,7 +27,7 @@ class MeanSums(Partial):
     llf: float = summed()
 
 
-def mean_sums(block: Block, mu, family: Family, scale: float) -> MeanSums:
+def mean_sums(block: Block, mu: ArrayLike, family: Family, scale: float) -> MeanSums:
     """The sums of ``block``'s rows at the mean ``mu`` (its used rows, in order)."""
     mu = np.asarray(mu, dtype=float)
     family = with_trials(family, block.trials)
@@ -53,7 +54,7 @@ class TweedieSums(Partial):
     freq: float = summed()
 
 
-def tweedie_sums(block: Block, mu, power: float) -> TweedieSums:
+def tweedie_sums(block: Block, mu: ArrayLike, power: float) -> TweedieSums:
     """statsmodels' ``estimate_tweedie_power`` sums of ``block``'s rows at ``power``."""
     mu = np.asarray(mu, dtype=float)
     _, iweights = row_weights(block)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
@@ -178,7 +179,12 @@ class ExtendedPartial(Partial):
 
 
 def extended_pass(
-    block: Block, extra, family: Family, params: np.ndarray, layout: Layout, hessian: str
+    block: Block,
+    extra: ArrayLike | None,
+    family: Family,
+    params: np.ndarray,
+    layout: Layout,
+    hessian: str,
 ) -> ExtendedPartial:
     """statsmodels' ``score_test`` sums with ``exog_extra`` (``extra``: the block's used rows
     of the extra columns) on one block: ``Σ s_i x̃_i`` and ``Σ h_i x̃_i x̃_iᵀ`` with

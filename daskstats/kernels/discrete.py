@@ -27,7 +27,7 @@ class BinaryCounts(Partial):
     close: float
     n: float
 
-    def combine(self, other: BinaryCounts, into: bool = False) -> BinaryCounts:  # type: ignore[override]
+    def combine(self, other: BinaryCounts, into: bool = False) -> BinaryCounts:
         return BinaryCounts(self.table + other.table, self.close + other.close, self.n + other.n)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 from statsmodels.genmod.families import Family
 
 from daskstats.design.block import Block
@@ -59,7 +60,7 @@ class HACPartial(Partial):
     weights: np.ndarray
     hessian: GramSums | None = None
 
-    def combine(self, other: HACPartial, into: bool = False) -> HACPartial:  # type: ignore[override]
+    def combine(self, other: HACPartial, into: bool = False) -> HACPartial:
         lags = len(self.weights) - 1
         tail = self.tail[::-1]  # tail[m - 1]: m rows before the boundary
         head = other.head  # head[k]: k rows after it
@@ -90,7 +91,12 @@ def _partial(u: np.ndarray, weights: np.ndarray) -> HACPartial:
 
 
 def hac_pass(
-    block: Block, layout: Layout, family: Family, params: np.ndarray, scale: float, weights
+    block: Block,
+    layout: Layout,
+    family: Family,
+    params: np.ndarray,
+    scale: float,
+    weights: ArrayLike,
 ) -> HACPartial:
     """The HAC partial of one block's rows (scores at ``scale``, divided by ``√f``) and its
     share of the observed information at ``scale`` (the sandwich's bread)."""
@@ -98,6 +104,8 @@ def hac_pass(
     family = with_trials(family, block.trials)
     eta = block_linear_predictor(block, layout.split(params))
     _, score, info = row_factors(block, family, eta, "observed")
+    if info is None:
+        raise TypeError("row_factors returned no observed information")
     accumulator = GramAccumulator(layout, block, with_rhs=False, signed=True)
     accumulator.add(slice(None), info / scale)
     hessian = accumulator.result()

@@ -124,7 +124,9 @@ def _start_mu(family: Family, y: np.ndarray, y_mean: float) -> np.ndarray:
     return (y + y_mean) / 2.0
 
 
-def _observed_factor(family: Family, mu, resid, variance) -> np.ndarray:
+def _observed_factor(
+    family: Family, mu: np.ndarray, resid: np.ndarray, variance: np.ndarray
+) -> np.ndarray:
     """Observed over expected information of each row (1 where not positive)."""
     link = family.link
     deriv = link.deriv(mu)

@@ -59,10 +59,15 @@ class NegBinPartial(Partial):
     pearson_poisson: float
     null: NegBinPartial | None = None
 
-    def combine(self, other: NegBinPartial, into: bool = False) -> NegBinPartial:  # type: ignore[override]
+    def combine(self, other: NegBinPartial, into: bool = False) -> NegBinPartial:
         meat = None
         if self.meat is not None and other.meat is not None:
             meat = self.meat + other.meat
+        null = None
+        if self.null is not None:
+            if other.null is None:
+                raise TypeError("cannot combine a NegBinPartial with null sums with one without")
+            null = self.null.combine(other.null)
         return NegBinPartial(
             self.llf + other.llf,
             self.score + other.score,
@@ -73,7 +78,7 @@ class NegBinPartial(Partial):
             self.mu_sum + other.mu_sum,
             self.mu_sq + other.mu_sq,
             self.pearson_poisson + other.pearson_poisson,
-            None if self.null is None else self.null.combine(other.null),
+            null,
         )
 
 
@@ -81,7 +86,9 @@ class NegBinPartial(Partial):
 TABLE_MAX = 1_000_000
 
 
-def _special_terms(y: np.ndarray, a: np.ndarray, method: str):
+def _special_terms(
+    y: np.ndarray, a: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``lgamma(y + a) − lgamma(a) − lgamma(y + 1)``, ``ψ(y + a) − ψ(a)`` and
     ``ψ'(y + a) − ψ'(a)``. For NB2 (``a`` the same for every row) and integer counts the
     special functions are evaluated once per count value and looked up: a pass costs about
@@ -105,7 +112,9 @@ def _special_terms(y: np.ndarray, a: np.ndarray, method: str):
     return gammas, digammas, trigammas
 
 
-def negbin_rows(y: np.ndarray, eta: np.ndarray, alpha: float, method: str):
+def negbin_rows(
+    y: np.ndarray, eta: np.ndarray, alpha: float, method: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-row ``ℓ``, ``∂ℓ/∂η``, ``∂²ℓ/∂η²``, ``∂ℓ/∂α``, ``∂²ℓ/∂α²`` and ``∂²ℓ/∂η∂α``."""
     mu = np.exp(eta)
     nb2 = method == "nb2"

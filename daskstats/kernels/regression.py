@@ -21,6 +21,7 @@ from daskstats.design.block import Block, likelihood_weights
 from daskstats.design.layout import Layout
 from daskstats.kernels.gram import GramAccumulator
 from daskstats.kernels.linear import block_linear_predictor, dense_design, row_slices
+from daskstats.linalg.gram import GramSums
 from daskstats.partials import Partial
 
 __all__ = [
@@ -46,7 +47,7 @@ class ResidualPartial(Partial):
     last: float
     uncentered: float
 
-    def combine(self, other: ResidualPartial, into: bool = False) -> ResidualPartial:  # type: ignore[override]
+    def combine(self, other: ResidualPartial, into: bool = False) -> ResidualPartial:
         if self.n == 0:
             return other
         if other.n == 0:
@@ -118,7 +119,7 @@ class LeverageMeat(Partial):
 
     meat: np.ndarray
 
-    def combine(self, other: LeverageMeat, into: bool = False) -> LeverageMeat:  # type: ignore[override]
+    def combine(self, other: LeverageMeat, into: bool = False) -> LeverageMeat:
         return LeverageMeat(self.meat + other.meat)
 
 
@@ -144,7 +145,7 @@ def leverage_meat_pass(
     return LeverageMeat(meat)
 
 
-def constant_gram_pass(block: Block, layout: Layout):
+def constant_gram_pass(block: Block, layout: Layout) -> GramSums:
     """``XᵀX`` and ``Xᵀ1`` of one block (is a constant in the design's column space?)."""
     accumulator = GramAccumulator(layout, block)
     ones = np.ones(block.nrows)

@@ -204,7 +204,12 @@ def average_sums(
 
 
 def block_average(
-    block: Block, weights, layout: Layout, params: np.ndarray, family: Family, which: str
+    block: Block,
+    weights: np.ndarray | None,
+    layout: Layout,
+    params: np.ndarray,
+    family: Family,
+    which: str,
 ) -> AverageSums:
     """:func:`average_sums` of a fitted block (``weights``: its rows' aggregation weights)."""
     eta = block_linear_predictor(block, layout.split(params))

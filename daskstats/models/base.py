@@ -285,7 +285,7 @@ class Model(ModelData, PerRowResults):
     @classmethod
     def from_spec(
         cls,
-        spec: ModelSpec,
+        spec: ModelSpec | ArraySpec,
         family: Family | None = None,
         *,
         layout: Layout | None = None,
@@ -299,6 +299,8 @@ class Model(ModelData, PerRowResults):
         self.extra_names = {}
         limits = thresholds_module.current()
         if layout is None:
+            if not isinstance(spec, ModelSpec):  # plan_layout reads a formula's terms
+                raise AttributeError("an array model's spec has no terms: give its layout")
             layout = plan_layout(spec, min_levels=limits.codes_min_levels)
         self._initialize(
             formula=getattr(spec, "formula", None),

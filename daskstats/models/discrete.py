@@ -93,7 +93,7 @@ class DiscreteModel(GLM):
         return float(self.layout.n_params - self.k_constant)
 
     # --- statsmodels' discrete conventions ------------------------------------------------
-    def hessian_factor(self, params, scale=None, observed: bool = True):  # type: ignore[override]
+    def hessian_factor(self, params, scale=None, observed: bool = True):
         """Per-row factors with ``hessian = (exog.T * factor) @ exog`` (negative: statsmodels'
         discrete sign)."""
         return -super().hessian_factor(params, scale, observed)
@@ -113,7 +113,7 @@ class DiscreteModel(GLM):
         which: str = "mean",
         linear=None,
         **kwargs: Any,
-    ):  # type: ignore[override]
+    ):
         """statsmodels' discrete ``predict``: ``which="mean"``, ``"linear"`` or ``"var"``."""
         which = "var_unscaled" if which == "var" else which
         return super().predict(params, exog, exposure, offset, which=which, linear=linear)
@@ -247,7 +247,7 @@ class DiscreteModel(GLM):
         constraint = AffineSubspace.of(*linear_constraint(constraints, self.exog_names))
         return self.fit(start_params, _constraint=constraint, **fit_kwds)
 
-    def fit_regularized(
+    def fit_regularized(  # type: ignore[override]  # statsmodels' discrete signature
         self,
         start_params=None,
         method: str = "l1",

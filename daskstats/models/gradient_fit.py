@@ -76,12 +76,17 @@ def _start(model, options: FitOptions) -> np.ndarray | None:
     def evaluate(params, null_spec, loglike):
         return run_irls_pass(model, params, loglike=False, correction=True)
 
+    def solve(totals: IRLSPartial) -> np.ndarray:
+        if totals.gram is None:
+            raise AttributeError("the IRLS pass collected no weighted least-squares system")
+        return solve_normal_equations(totals.gram, layout, names)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         result = irls(
             evaluate,
             len(names),
-            solve=lambda totals: solve_normal_equations(totals.gram, layout, names),
+            solve=solve,
             maxiter=options.max_start_irls,
             tol=options.tol,
             correction=True,
@@ -153,10 +158,15 @@ def fit_gradient(
         return -loglike_at_scale_one(model, evaluate(params, needs_hessian)) / nobs
 
     def gradient(params):
-        return -evaluate(params, needs_hessian).score / nobs
+        score = evaluate(params, needs_hessian).score
+        if score is None:
+            raise TypeError("the derivatives pass collected no score")
+        return -score / nobs
 
     def hess(params):
         parts = evaluate(params, True)
+        if parts.information is None:
+            raise AttributeError("the derivatives pass collected no information matrix")
         return full_matrix(parts.information, model.layout) / nobs
 
     method = "minimize" if options.method == "minimize" else options.method
@@ -194,6 +204,8 @@ def fit_gradient(
             ),
             options.tol,
         )
+    if final.information is None:
+        raise AttributeError("the derivatives pass collected no information matrix")
     information = full_matrix(final.information, model.layout)
     normalized_cov = _inverse_information(information)
     iterations = int(retvals.get("iterations", 0)) if retvals else 0

@@ -9,7 +9,11 @@ import numpy as np
 from daskstats.errors import DataError
 from daskstats.families import estimate_scale
 from daskstats.kernels.null import null_pass
-from daskstats.linalg.blocked import normalized_inverse, solve_normal_equations
+from daskstats.linalg.blocked import (
+    BlockCovariance,
+    normalized_inverse,
+    solve_normal_equations,
+)
 from daskstats.linalg.gram import curvature, full_matrix, full_rhs
 from daskstats.linalg.spd import inverse_spd, solve_dense
 from daskstats.models.assemble import assemble, collects_loglike, run_irls_pass, start_null
@@ -194,6 +198,7 @@ def fit_irls(
     if newton:
         predicted_last = bool(result.history and result.history[-1].get("predicted", False))
         bread = evaluate(result.params, None, False) if predicted_last else result.totals
+    normalized_cov: np.ndarray | BlockCovariance
     if constraint is not None:
         normalized_cov = constraint.bread(full_matrix(bread.gram, layout))
     elif columns is None:

@@ -76,17 +76,17 @@ class ModelData:
         summary = self.data_summary()
         return float(summary.wnobs) if self.extras.freq_weights is not None else float(summary.nobs)
 
+    def _default_df_model(self) -> float:
+        """The GLM's: parameters minus one (regression and discrete models count the
+        constant instead)."""
+        return float(self.layout.n_params - 1)
+
     @property
     def df_model(self) -> float:
         """Parameters minus one (the design is full rank: a rank-deficient one is refused);
         settable, as statsmodels' (results of later fits use the value set)."""
         given = self.__dict__.get("_df_model")
         return self._default_df_model() if given is None else float(given)
-
-    def _default_df_model(self) -> float:
-        """The GLM's: parameters minus one (regression and discrete models count the
-        constant instead)."""
-        return float(self.layout.n_params - 1)
 
     @df_model.setter
     def df_model(self, value: float) -> None:

@@ -11,6 +11,7 @@ estimated from, together) or a lazy per-row quantity; the values equal statsmode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ class ModelFunctions:
 
     # Provided by the model this is mixed into.
     family: Any
+    spec: Any
     layout: Any
     runner: Any
     scaletype: Any
@@ -111,6 +113,8 @@ class ModelFunctions:
             )
         if parts.llf is None:
             parts = self._derivatives(params, loglike_scale=scale)
+        if parts.llf is None:
+            raise TypeError("the derivatives pass collected no log-likelihood")
         return float(parts.llf)
 
     def loglike_mu(self, mu, scale: float = 1.0) -> float:
@@ -173,6 +177,8 @@ class ModelFunctions:
         parts = self._derivatives(params, hessian="observed" if observed else "expected")
         if scale is None:
             scale = self._scale(parts.fit.pearson, parts.fit.deviance)
+        if parts.information is None:
+            raise AttributeError("the derivatives pass collected no information matrix")
         return -full_matrix(parts.information, self.layout) / scale
 
     def information(self, params, scale: float | None = None) -> np.ndarray:
@@ -209,6 +215,7 @@ class ModelFunctions:
         params = self._params(params)
         hessian = "observed" if observed else "expected"
         per = None
+        kernel: Callable[..., Any]
         if exog_extra is not None:
             pieces = align_rows(
                 exog_extra, self.data_summary(), len(self.runner.blocks), "exog_extra"

@@ -200,7 +200,11 @@ class NegativeBinomial(DiscreteModel):
             if cov_type == "HC1":
                 cov = cov * summary.nobs / (summary.nobs - k)
             kwds = {"description": f"Standard Errors are heteroscedasticity robust ({cov_type})"}
-        loglike_null = null.value if null.done else self._null_llf(null.x, geometric)
+        loglike_null = (
+            null.value
+            if null.done and null.value is not None
+            else self._null_llf(null.x, geometric)
+        )
         return NegativeBinomialResults(
             model=self,
             estimates=pd.Series(params, index=names if geometric else [*names, "alpha"]),
@@ -239,7 +243,7 @@ class NegativeBinomial(DiscreteModel):
             negbin_row_values, (self.layout, beta, alpha, self.loglike_method, "loglike")
         )
 
-    def loglike(self, params, scale=None) -> float:  # type: ignore[override]
+    def loglike(self, params, scale=None) -> float:
         """The log-likelihood at ``params`` (one pass)."""
         beta, alpha = self._split(params)
         method = "nb2" if self.loglike_method == "geometric" else self.loglike_method
@@ -249,7 +253,7 @@ class NegativeBinomial(DiscreteModel):
             ).llf
         )
 
-    def score_obs(self, params, scale=None):  # type: ignore[override]
+    def score_obs(self, params, scale=None):
         """Per-row scores in ``(β, alpha)`` (lazy for dask)."""
         beta, alpha = self._split(params)
         width = len(self.exog_names) + (self.loglike_method != "geometric")
@@ -259,7 +263,7 @@ class NegativeBinomial(DiscreteModel):
             width,
         )
 
-    def score(self, params, scale=None):  # type: ignore[override]
+    def score(self, params, scale=None):
         """The score in ``(β, alpha)`` (one pass)."""
         return self._derivatives(params)[0]
 
@@ -273,7 +277,7 @@ class NegativeBinomial(DiscreteModel):
         exog=None,
         exposure=None,
         offset=None,
-        which: str = "mean",  # type: ignore[override]
+        which: str = "mean",
         linear=None,
         **kwargs: Any,
     ):
@@ -290,7 +294,7 @@ class NegativeBinomial(DiscreteModel):
         size = mu / alpha if self.loglike_method == "nb1" else np.full_like(mu, 1.0 / alpha)
         return stats.nbinom(size, size / (size + mu))
 
-    def _derivatives(self, params):
+    def _derivatives(self, params):  # type: ignore[override]  # (score, Hessian) in (β, α)
         beta, alpha = self._split(params)
         geometric = self.loglike_method == "geometric"
         parts = self.runner.run(
@@ -305,7 +309,7 @@ class NegativeBinomial(DiscreteModel):
         k = len(beta) + (not geometric)
         return parts.score[:k], parts.hessian[:k, :k]
 
-    def _poisson_start(self, names: list[str]) -> np.ndarray:
+    def _poisson_start(self, names: list[str]) -> tuple[np.ndarray, float]:
         """``β`` after a few Poisson IRLS passes from statsmodels' start."""
         params = None
         y_mean = self.data_summary().y_mean
@@ -364,7 +368,10 @@ class _NullIterate:
         if self.geometric:
             g, H = parts.score[:1], parts.hessian[:1, :1]
         else:
-            g, H = _to_log_alpha(parts.score, parts.hessian, self.at()[1])
+            point = self.at()
+            if point is None:  # not reached: a converged iterate returned above
+                raise TypeError("the null model's iterate has converged")
+            g, H = _to_log_alpha(parts.score, parts.hessian, point[1])
         if self._previous is not None and parts.llf < self._previous[1] - 1e-12 * abs(
             parts.llf
         ):  # the last step lowered the log-likelihood: halve it

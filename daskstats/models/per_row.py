@@ -91,6 +91,8 @@ class PerRowResults:
     layout: Any
     family: Any
     extras: Any
+    exog_names: Any
+    runner: Any
     input_format: InputFormat
     _require_data: Callable[[], Any]
     data_summary: Callable[[], Any]

@@ -196,7 +196,7 @@ class WLS(GLM):
         )
         return bread @ parts.meat @ bread
 
-    def fit_regularized(
+    def fit_regularized(  # type: ignore[override]  # statsmodels' OLS signature
         self,
         method: str = "elastic_net",
         alpha=0.0,

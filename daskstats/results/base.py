@@ -56,11 +56,35 @@ class FittedModel(Protocol):
         """A lazy per-row quantity of the fitted data (a dask array in row order)."""
         ...
 
-    def predict_values(self, params, new_data, which: str, offset, exposure) -> Any:
+    def predict_values(
+        self,
+        params: Any,
+        new_data: Any,
+        which: str,
+        offset: Any,
+        exposure: Any,
+        transform: bool = True,
+    ) -> Any:
         """Lazy predictions (a dask Series indexed like ``new_data``)."""
         ...
 
-    def prediction(self, params, cov, new_data, offset, exposure, df: float, use_t: bool) -> Any:
+    def prediction(
+        self,
+        params: Any,
+        cov: Any,
+        new_data: Any,
+        offset: Any,
+        exposure: Any,
+        *,
+        which: str | None,
+        average: bool,
+        agg_weights: Any,
+        row_labels: Any,
+        transform: bool,
+        df: float,
+        use_t: bool,
+        scale: float,
+    ) -> Any:
         """Lazy predictions with standard errors and intervals."""
         ...
 

@@ -6,17 +6,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import stats
 from statsmodels.iolib.summary import Summary
 
 from daskstats.kernels.discrete import binary_counts_pass
-from daskstats.results.glm import GLMResults
+from daskstats.results.glm import GLMModel, GLMResults
 from daskstats.results.twin import statsmodels_discrete_results
 
 __all__ = ["DiscreteResults", "BinaryResults", "CountResults", "discrete_summary"]
+
+
+class DiscreteFittedModel(GLMModel, Protocol):
+    """What discrete results use of their model: :class:`GLMModel`, its constant, design,
+    passes and data summary."""
+
+    layout: Any
+    runner: Any
+
+    @property
+    def k_constant(self) -> int: ...
+
+    def data_summary(self) -> Any: ...
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -24,6 +37,8 @@ class DiscreteResults(GLMResults):
     """Results of a discrete model: :class:`~daskstats.results.glm.GLMResults` plus
     ``llr``, ``llr_pvalue``, ``prsquared``, ``get_margeff`` and statsmodels' discrete
     ``summary()``. ``fittedvalues`` is the linear predictor, as statsmodels'."""
+
+    model: DiscreteFittedModel
 
     @property
     def k_constant(self) -> int:
@@ -42,7 +57,7 @@ class DiscreteResults(GLMResults):
         return float(-2 * self.llf + 2 * (self.df_model + self.k_constant))
 
     @cached_property
-    def bic(self) -> float:  # type: ignore[override]
+    def bic(self) -> float:
         return float(-2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant))
 
     @property
@@ -96,7 +111,7 @@ class DiscreteResults(GLMResults):
         offset=None,
         exposure=None,
         linear=None,
-    ):  # type: ignore[override]
+    ):
         """statsmodels' discrete ``predict``: ``which="mean"``, ``"linear"`` or ``"var"``."""
         which = "var_unscaled" if which == "var" else which
         return super().predict(

@@ -45,6 +45,18 @@ class GLMModel(FittedModel, Protocol):
         """The statsmodels family (with its link)."""
         ...
 
+    def predict(
+        self,
+        params: Any,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        which: str = "mean",
+        linear: bool | None = None,
+    ) -> Any:
+        """statsmodels' ``GLM.predict`` at ``params``."""
+        ...
+
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class GLMResults(GLMResultsAPI, LikelihoodResults):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,12 +36,30 @@ class GLMResultsAPI:
     # Provided by the results this is mixed into.
     model: Any
     params_array: np.ndarray
-    scale: float
-    df_resid: float
     cov_type: str
     null_spec: Any
     _rows: Any
     family: Any
+
+    if TYPE_CHECKING:  # read-only there (properties and methods of the results)
+
+        @property
+        def scale(self) -> float: ...
+
+        @property
+        def df_resid(self) -> float: ...
+
+        @property
+        def nobs(self) -> int: ...
+
+        def cov_params(
+            self,
+            r_matrix: Any = None,
+            column: Any = None,
+            scale: Any = None,
+            cov_p: Any = None,
+            other: Any = None,
+        ) -> Any: ...
 
     # --- per-row ----------------------------------------------------------------------------
     @cached_property
@@ -172,6 +190,8 @@ class GLMResultsAPI:
         k_params = len(self.params_array)
         if exog_extra is not None:
             k_constraints = (k_constraints or 0) + len(score) - k_params
+        if k_constraints is None:  # refused above
+            raise ValueError("if exog_extra is None, then k_constraints needs to be given")
         if cov_type == "nonrobust":
             cov_score = information
         elif cov_type.upper() == "HC0":

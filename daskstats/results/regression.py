@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import stats
@@ -20,9 +20,26 @@ from statsmodels.tools import eval_measures
 from daskstats.inference.normality import ResidualDiagnostics
 from daskstats.kernels.regression import leverage_meat_pass, residual_pass
 from daskstats.linalg.gram import full_matrix
-from daskstats.results.glm import GLMResults
+from daskstats.results.glm import GLMModel, GLMResults
 
 __all__ = ["RegressionResults"]
+
+
+class RegressionFittedModel(GLMModel, Protocol):
+    """What regression results use of their model (an OLS/WLS): :class:`GLMModel`, its
+    constant, design and passes, and ``fit`` (robust covariances)."""
+
+    spec: Any
+    layout: Any
+    runner: Any
+
+    @property
+    def k_constant(self) -> int: ...
+
+    @property
+    def has_explicit_constant(self) -> bool: ...
+
+    def fit(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -35,6 +52,8 @@ class RegressionResults(GLMResults):
     ``resid``, ``wresid``, ``compare_f_test``, ``diagnostics`` and statsmodels' OLS
     ``summary()``.
     """
+
+    model: RegressionFittedModel
 
     # --- degrees of freedom and information criteria (statsmodels' regression rules) ----
     @property
@@ -80,7 +99,7 @@ class RegressionResults(GLMResults):
         return float(-2 * self.llf + 2 * (self.df_model + self.k_constant))
 
     @cached_property
-    def bic(self) -> float:  # type: ignore[override]
+    def bic(self) -> float:
         return float(-2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant))
 
     # --- sums of squares --------------------------------------------------------------------
@@ -225,7 +244,7 @@ class RegressionResults(GLMResults):
         return super().resid_pearson
 
     @property
-    def resid_pearson(self) -> Any:  # type: ignore[override]
+    def resid_pearson(self) -> Any:
         """Normalized residuals ``wresid / √scale`` (statsmodels' regression definition)."""
         return self.wresid / np.sqrt(self.scale)
 

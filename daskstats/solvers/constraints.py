@@ -10,9 +10,11 @@ right-hand side, and each solve projects them, ``T (TᵀAT)⁻¹ Tᵀ``. statsmo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import patsy
+from numpy.typing import ArrayLike
 from statsmodels.base._constraints import TransformRestriction
 
 from daskstats.errors import DataError
@@ -21,7 +23,7 @@ from daskstats.linalg.spd import inverse_spd
 __all__ = ["AffineSubspace", "linear_constraint"]
 
 
-def linear_constraint(constraints, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def linear_constraint(constraints: Any, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(R, q)`` of constraints given as statsmodels' ``t_test`` takes them: a string
     (``"x1 + x2 = 1, x3 = 0"``), a list of strings, or ``(R, q)``."""
     if isinstance(constraints, tuple) and len(constraints) == 2:
@@ -57,7 +59,7 @@ class AffineSubspace:
     constant: np.ndarray
 
     @classmethod
-    def of(cls, R, q) -> AffineSubspace:
+    def of(cls, R: ArrayLike, q: ArrayLike) -> AffineSubspace:
         """The subspace of ``R β = q``.
 
         Raises

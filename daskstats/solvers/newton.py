@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -17,9 +18,12 @@ __all__ = ["NewtonResult", "newton", "ascent_direction"]
 
 MAX_HALVINGS = 30
 
+#: what ``evaluate`` returns with each pass (``NewtonResult.payload``)
+Payload = TypeVar("Payload")
+
 
 @dataclass(frozen=True)
-class NewtonResult:
+class NewtonResult(Generic[Payload]):
     """``x`` (the maximizer), its ``value``, ``gradient``, ``hessian`` and the last pass's
     payload, whether it ``converged``, its ``iterations`` and the per-iteration ``history``."""
 
@@ -27,7 +31,7 @@ class NewtonResult:
     value: float
     gradient: np.ndarray
     hessian: np.ndarray
-    payload: object
+    payload: Payload
     converged: bool
     iterations: int
     history: list
@@ -49,13 +53,13 @@ def ascent_direction(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
 
 
 def newton(
-    evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray, object]],
+    evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray, Payload]],
     start: np.ndarray,
     *,
     maxiter: int = 100,
     tol: float = 1e-10,
     callback: Callable[[dict], None] | None = None,
-) -> NewtonResult:
+) -> NewtonResult[Payload]:
     """Maximize by Newton's method.
 
     Parameters
