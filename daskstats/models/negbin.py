@@ -22,7 +22,7 @@ from statsmodels.discrete import discrete_model as sm_discrete
 from statsmodels.genmod import families as sm_families
 from statsmodels.genmod.families import Family
 
-from daskstats.errors import ConvergenceWarning, DataError
+from daskstats.errors import ConvergenceWarning, DataError, HessianInversionWarning
 from daskstats.kernels.irls import IRLSPassSpec, irls_pass
 from daskstats.kernels.negbin import METHODS, negbin_pass, negbin_row_values
 from daskstats.linalg.blocked import solve_normal_equations
@@ -188,7 +188,17 @@ class NegativeBinomial(DiscreteModel):
             )
         params = result.x if geometric else np.append(result.x[:p], np.exp(result.x[p]))
         parts = result.payload
-        normalized = inverse_spd(-parts.hessian[:k, :k])
+        try:
+            normalized = inverse_spd(-parts.hessian[:k, :k])
+        except (np.linalg.LinAlgError, ValueError):
+            # alpha at its boundary (no overdispersion): the information is singular there
+            warnings.warn(
+                "the Hessian is not invertible at the estimate (alpha near 0: no "
+                "overdispersion?); the covariance is NaN. A Poisson model may suit the data.",
+                HessianInversionWarning,
+                stacklevel=2,
+            )
+            normalized = np.full((k, k), np.nan)
         cov = normalized
         alpha_hat = 1.0 if geometric else float(params[p])
         kwds: dict = {}
@@ -265,11 +275,11 @@ class NegativeBinomial(DiscreteModel):
 
     def score(self, params, scale=None):
         """The score in ``(β, alpha)`` (one pass)."""
-        return self._derivatives(params)[0]
+        return self._nb_derivatives(params)[0]
 
     def hessian(self, params, scale=None, observed: bool = True):  # type: ignore[override]
         """The Hessian in ``(β, alpha)`` (one pass)."""
-        return self._derivatives(params)[1]
+        return self._nb_derivatives(params)[1]
 
     def predict(
         self,
@@ -286,6 +296,15 @@ class NegativeBinomial(DiscreteModel):
         beta = params if params.size == len(self.exog_names) else self._split(params)[0]
         return super().predict(beta, exog, exposure, offset, which=which, linear=linear)
 
+    def score_factor(self, params, scale=None):
+        """Not available: the negative binomial's scores are in ``(β, alpha)`` (use
+        :meth:`score_obs`)."""
+        raise DataError("score_factor is not available for NegativeBinomial; use score_obs.")
+
+    def hessian_factor(self, params, scale=None, observed: bool = True):
+        """Not available for NegativeBinomial (use :meth:`hessian`)."""
+        raise DataError("hessian_factor is not available for NegativeBinomial; use hessian.")
+
     def get_distribution(self, params, exog=None, exposure=None, offset=None):  # type: ignore[override]
         """Frozen ``scipy.stats.nbinom`` of the rows (in memory) at ``params``."""
         beta, alpha = self._split(params)
@@ -294,7 +313,8 @@ class NegativeBinomial(DiscreteModel):
         size = mu / alpha if self.loglike_method == "nb1" else np.full_like(mu, 1.0 / alpha)
         return stats.nbinom(size, size / (size + mu))
 
-    def _derivatives(self, params):  # type: ignore[override]  # (score, Hessian) in (β, α)
+    def _nb_derivatives(self, params):
+        """One pass: the score and Hessian in ``(β, alpha)``."""
         beta, alpha = self._split(params)
         geometric = self.loglike_method == "geometric"
         parts = self.runner.run(
