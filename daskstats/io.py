@@ -26,9 +26,13 @@ from daskstats.errors import DataError
 from daskstats.formula import rebuild_spec
 from daskstats.inference.statistics import FitStatistics
 from daskstats.linalg.blocked import BlockCovariance, UnavailableCovariance
+from daskstats.models.discrete import Logit, Poisson, Probit
 from daskstats.models.glm import GLM
+from daskstats.models.regression import OLS, WLS
+from daskstats.results.discrete import BinaryResults, CountResults, DiscreteResults
 from daskstats.results.glm import GLMResults
 from daskstats.results.persist import history_from_json, read_results, save_results
+from daskstats.results.regression import RegressionResults
 
 __all__ = ["save", "load"]
 
@@ -82,6 +86,21 @@ def _statistics(meta: dict) -> FitStatistics:
     )
 
 
+#: the models and results classes a file may name (all on the GLM engine and its format)
+MODEL_CLASSES = {cls.__name__: cls for cls in (GLM, OLS, WLS, Logit, Probit, Poisson)}
+RESULTS_CLASSES = {
+    cls.__name__: cls
+    for cls in (GLMResults, RegressionResults, DiscreteResults, BinaryResults, CountResults)
+}
+
+
+def _model_class(meta: dict) -> type[GLM]:
+    name = meta.get("model", "GLM")
+    if name not in MODEL_CLASSES:
+        raise DataError(f"the file holds a {name} model, which this daskstats cannot rebuild.")
+    return MODEL_CLASSES[name]
+
+
 def _formula_model(meta: dict, arrays: dict, namespace: dict | None) -> GLM:
     """The data-free model of a saved formula fit: its spec re-learned from the prototype."""
     env = {"np": np, **(namespace or {})}
@@ -108,7 +127,7 @@ def _formula_model(meta: dict, arrays: dict, namespace: dict | None) -> GLM:
     )
     coded = meta["coded"]
     coded = tuple(coded) if isinstance(coded, list) else (() if coded is None else (coded,))
-    return GLM.from_spec(
+    return _model_class(meta).from_spec(
         spec,
         _family_from_json(meta["family"]),
         layout=plan_layout(spec, coded=coded),
@@ -127,7 +146,7 @@ def _array_model(meta: dict) -> GLM:
         n_exog=int(stored["n_exog"]),
         constant=None if constant is None else np.asarray(constant, dtype=bool),
     )
-    return GLM.from_spec(
+    return _model_class(meta).from_spec(
         spec,
         _family_from_json(meta["family"]),
         layout=Layout.dense_only(spec.n_exog),
@@ -182,7 +201,10 @@ def load(path, namespace: dict | None = None) -> GLMResults:
                 model.thresholds.dense_covariance_limit,
             )
 
-        return GLMResults(
+        results_class = RESULTS_CLASSES.get(meta.get("results", "GLMResults"))
+        if results_class is None:
+            raise DataError(f"{path}: unknown results class {meta.get('results')!r}.")
+        results = results_class(
             model=model,
             estimates=pd.Series(arrays["params"], index=names),
             normalized_cov_params=covariance("normalized_cov"),
@@ -198,6 +220,9 @@ def load(path, namespace: dict | None = None) -> GLMResults:
             notes=tuple(meta.get("notes", ())),
             statistics=_statistics(meta),
         )
+        if hasattr(results, "restore_state"):
+            results.restore_state(meta.get("state", {}))
+        return results
     except KeyError as exc:
         raise DataError(f"{path} is incomplete or corrupt (missing {exc}).") from None
     except patsy.PatsyError as exc:

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 from statsmodels.iolib.summary import Summary
 
-from daskstats.kernels.discrete import binary_counts_pass
+from daskstats.kernels.discrete import BinaryCounts, binary_counts_pass
 from daskstats.results.glm import GLMModel, GLMResults
 from daskstats.results.twin import statsmodels_discrete_results
 
@@ -113,6 +113,8 @@ class DiscreteResults(GLMResults):
         linear=None,
     ):
         """statsmodels' discrete ``predict``: ``which="mean"``, ``"linear"`` or ``"var"``."""
+        if which == "prob" and isinstance(self, CountResults):
+            return self.predict_prob(exog=exog, exposure=exposure, offset=offset)
         which = "var_unscaled" if which == "var" else which
         return super().predict(
             exog, transform, which, offset=offset, exposure=exposure, linear=linear
@@ -150,6 +152,18 @@ class BinaryResults(DiscreteResults):
             float(threshold),
             name="prediction table",
         )
+
+    def persisted_state(self) -> dict:
+        """The prediction table's counts at 0.5, JSON-able (a pass now if not yet)."""
+        counts = self._counts
+        return {"counts": {"table": counts.table.tolist(), "close": counts.close, "n": counts.n}}
+
+    def restore_state(self, state: dict) -> None:
+        if "counts" in state:
+            c = state["counts"]
+            self.__dict__["_counts"] = BinaryCounts(
+                np.asarray(c["table"], dtype=float), float(c["close"]), float(c["n"])
+            )
 
     def pred_table(self, threshold: float = 0.5) -> np.ndarray:
         """``table[i, j]``: rows observed ``i`` and predicted ``j`` (one pass)."""

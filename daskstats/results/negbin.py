@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from daskstats.errors import DataError
 from daskstats.results.base import LikelihoodResults
 from daskstats.results.discrete import discrete_summary
 
@@ -136,6 +137,14 @@ class NegativeBinomialResults(LikelihoodResults):
         ``nbinom``, frozen; in memory)."""
         return self.model.get_distribution(
             self.params_array, exog=exog, exposure=exposure, offset=offset
+        )
+
+    def save(self, path, remove_data: bool = False) -> None:
+        """Not available for this model yet: its results pickle (``pickle.dumps(res)``,
+        after ``res.remove_data()`` to leave the data out)."""
+        raise DataError(
+            "save/load is not available for NegativeBinomial results; pickle them instead "
+            "(pickle.dumps(res), after res.remove_data() to leave the data out)."
         )
 
     def remove_data(self) -> None:

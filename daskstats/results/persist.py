@@ -97,6 +97,10 @@ def save_results(results, path) -> None:
         "cov_type": results.cov_type,
         "use_t": bool(results.use_t),
         "method": results.method,
+        "model": type(model).__name__,
+        "results": type(results).__name__,
+        # what the model's own results compute from the data (its summary's statistics)
+        "state": results.persisted_state() if hasattr(results, "persisted_state") else {},
         "df_resid_inference": results.df_resid_inference,
         "fit_history": {
             k: [_plain(x) for x in v] if isinstance(v, list) else _plain(v)

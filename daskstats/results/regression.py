@@ -8,7 +8,7 @@ and statsmodels' OLS summary layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from statsmodels.iolib.summary import Summary
 from statsmodels.tools import eval_measures
 
 from daskstats.inference.normality import ResidualDiagnostics
-from daskstats.kernels.regression import leverage_meat_pass, residual_pass
+from daskstats.kernels.regression import ResidualPartial, leverage_meat_pass, residual_pass
 from daskstats.linalg.gram import full_matrix
 from daskstats.results.glm import GLMModel, GLMResults
 
@@ -267,6 +267,22 @@ class RegressionResults(GLMResults):
             squared_differences=sums.squared_differences,
             sum_squares=sums.m2 + sums.n * sums.mean**2,
         )
+
+    # --- what a saved file keeps (the passes need the data) -------------------------------
+    def persisted_state(self) -> dict:
+        """The residual sums and eigenvalues, JSON-able (computed now if not yet)."""
+        sums = self._residual_sums
+        return {
+            "residual_sums": {f.name: float(getattr(sums, f.name)) for f in fields(sums)},
+            "eigenvals": [float(v) for v in self.eigenvals],
+        }
+
+    def restore_state(self, state: dict) -> None:
+        """Put back what :meth:`persisted_state` kept (results read from a file)."""
+        if "residual_sums" in state:
+            self.__dict__["_residual_sums"] = ResidualPartial(**state["residual_sums"])
+        if "eigenvals" in state:
+            self.__dict__["eigenvals"] = np.asarray(state["eigenvals"], dtype=float)
 
     # --- comparisons ----------------------------------------------------------------------------
     def compare_f_test(self, restricted) -> tuple[float, float, float]:
