@@ -88,6 +88,8 @@ def covariance_request(model, cov_type: str, cov_kwds: dict | None) -> tuple[str
     robust = name not in ("nonrobust", "eim") and not name.startswith("HC")
     if robust:
         for extra, label in (("freq_weights", "freq_weights"), ("var_weights", "var_weights")):
+            if extra == "var_weights" and getattr(model, "regression_weights", False):
+                continue  # WLS: its weights are the regression's own (statsmodels: no warning)
             if getattr(model.extras, extra) is not None:
                 warnings.warn(
                     f"cov_type not fully supported with {label}",

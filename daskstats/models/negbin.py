@@ -206,9 +206,8 @@ class NegativeBinomial(DiscreteModel):
             robust = run(
                 negbin_pass, self.layout, params[:p], alpha_hat, method_name, True, name=cov_type
             )
+            # statsmodels' HC1 of its discrete models is HC0's matrix (no correction)
             cov = normalized @ robust.meat[:k, :k] @ normalized
-            if cov_type == "HC1":
-                cov = cov * summary.nobs / (summary.nobs - k)
             kwds = {"description": f"Standard Errors are heteroscedasticity robust ({cov_type})"}
         loglike_null = (
             null.value

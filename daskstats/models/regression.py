@@ -50,6 +50,8 @@ class WLS(GLM):
     """
 
     default_prediction_kind = "regression"
+    #: the variance weights are WLS's regression weights (robust covariances support them)
+    regression_weights = True
 
     def __init__(
         self,

@@ -46,7 +46,14 @@ class DaskReader:
             parts = min(parts, sub.npartitions)
             with warnings.catch_warnings():  # "insufficient elements": handled by reading more
                 warnings.filterwarnings("ignore", message="Insufficient elements")
-                head = sub.head(n, npartitions=parts, compute=True)
+                try:
+                    head = sub.head(n, npartitions=parts, compute=True)
+                except ValueError as exc:
+                    if "head received" not in str(exc):
+                        raise
+                    # dask's optimizer combined small partitions (a parquet data set of small
+                    # files) into fewer than asked: read the head of all of them
+                    return sub.head(n, npartitions=-1, compute=True)
             if len(head) >= n or parts == sub.npartitions:
                 return head
             parts *= 2

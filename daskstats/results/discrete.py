@@ -76,8 +76,19 @@ class DiscreteResults(GLMResults):
 
     @property
     def fittedvalues(self) -> Any:
-        """The linear predictor ``Xβ + offset`` (statsmodels' discrete ``fittedvalues``)."""
-        return self.predict(which="linear")
+        """The linear predictor without the offset and exposure, ``Xβ`` (statsmodels'
+        discrete ``fittedvalues``)."""
+        model: Any = self.model
+        if model.extras.offset is None and model.extras.exposure is None:
+            return self.predict(which="linear")
+        if getattr(model, "formula", None) is not None and hasattr(model.frame, "dask"):
+            # lazy rows of a dask DataFrame: the data's own rows, without offset/exposure
+            return self.predict(model.frame, offset=0.0, exposure=1.0, which="linear")
+        linear = self.predict(which="linear")
+        for extra in (model.offset, model.exposure):
+            if extra is not None:
+                linear = linear - (np.asarray(extra) if isinstance(linear, np.ndarray) else extra)
+        return linear
 
     @property
     def resid(self) -> Any:
@@ -92,15 +103,21 @@ class DiscreteResults(GLMResults):
     def resid_generalized(self) -> Any:
         """``(y − μ) / (V(μ) g'(μ))``: the score's factor per row (``y − p`` for Logit)."""
         family = self.model.family
-        mu = self.mu
-        factor = (
-            1.0 / (family.variance(mu) * family.link.deriv(mu))
-            if not hasattr(mu, "map_blocks")
-            else mu.map_blocks(
-                lambda m: 1.0 / (family.variance(m) * family.link.deriv(m)), dtype=float
+
+        def factor(m):
+            return 1.0 / (family.variance(m) * family.link.deriv(m))
+
+        response = self.resid_response
+        if hasattr(response, "map_partitions"):  # lazy dask Series: block by block
+            return response.map_partitions(
+                lambda r, m: r * factor(np.asarray(m, dtype=float)),
+                self._rows("mu"),
+                meta=response._meta,
             )
-        )
-        return self.resid_response * factor
+        if hasattr(response, "map_blocks"):
+            mu_rows: Any = self._rows("mu")
+            return response * mu_rows.map_blocks(factor, dtype=float)
+        return response * factor(np.asarray(self.mu, dtype=float))
 
     def predict(
         self,

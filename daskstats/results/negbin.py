@@ -14,6 +14,7 @@ from scipy import stats
 from daskstats.errors import DataError
 from daskstats.results.base import LikelihoodResults
 from daskstats.results.discrete import discrete_summary
+from daskstats.results.twin import statsmodels_discrete_results
 
 __all__ = ["NegativeBinomialResults"]
 
@@ -138,6 +139,12 @@ class NegativeBinomialResults(LikelihoodResults):
         return self.model.get_distribution(
             self.params_array, exog=exog, exposure=exposure, offset=offset
         )
+
+    def get_margeff(self, at="overall", method="dydx", atexog=None, dummy=False, count=False):
+        """statsmodels' marginal effects, computed by statsmodels on the used rows in memory
+        with these estimates (see :mod:`daskstats.results.twin`)."""
+        twin = statsmodels_discrete_results(self, "get_margeff")
+        return twin.get_margeff(at=at, method=method, atexog=atexog, dummy=dummy, count=count)
 
     def save(self, path, remove_data: bool = False) -> None:
         """Not available for this model yet: its results pickle (``pickle.dumps(res)``,

@@ -167,7 +167,12 @@ class RegressionResults(GLMResults):
 
     @property
     def f_pvalue(self) -> float:
-        return float(stats.f.sf(self.fvalue, self.df_model, self.df_resid))
+        """The F test's p-value (with the robust covariance's denominator degrees of freedom,
+        e.g. clusters minus one, as statsmodels)."""
+        df_denom = self.df_resid
+        if self.cov_type != "nonrobust" and self.df_resid_inference is not None:
+            df_denom = self.df_resid_inference
+        return float(stats.f.sf(self.fvalue, self.df_model, df_denom))
 
     def _constant_columns(self) -> list[bool]:
         spec = self.model.spec

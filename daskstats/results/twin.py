@@ -92,6 +92,9 @@ def statsmodels_discrete_results(results: Any, what: str = "this diagnostic") ->
         kwds["offset"] = glm.offset
     if getattr(glm, "exposure", None) is not None:
         kwds["exposure"] = np.exp(glm.exposure)
+    method = getattr(results.model, "loglike_method", None)
+    if method is not None:
+        kwds["loglike_method"] = method
     sm_model = results.model.statsmodels_class(glm.endog, glm.exog, **kwds)
     sm_model.data.xnames = glm.data.xnames
     sm_model.data.ynames = glm.data.ynames
