@@ -15,8 +15,10 @@ from typing import Any, Protocol
 import numpy as np
 from scipy import stats
 from statsmodels.iolib.summary import Summary
+from statsmodels.regression._prediction import PredictionResults as LinearPredictionResults
 from statsmodels.tools import eval_measures
 
+from daskstats.errors import DataError
 from daskstats.inference.normality import ResidualDiagnostics
 from daskstats.kernels.regression import ResidualPartial, leverage_meat_pass, residual_pass
 from daskstats.linalg.gram import full_matrix
@@ -295,6 +297,36 @@ class RegressionResults(GLMResults):
         df_diff = restricted.df_resid - self.df_resid
         f_value = (restricted.ssr - self.ssr) / df_diff / (self.ssr / self.df_resid)
         return float(f_value), float(stats.f.sf(f_value, df_diff, self.df_resid)), float(df_diff)
+
+    # --- predictions with observation intervals ---------------------------------------------
+    def get_prediction(  # type: ignore[override]
+        self,
+        exog=None,
+        transform: bool = True,
+        weights=None,
+        row_labels=None,
+        **kwargs: Any,
+    ):
+        """statsmodels' regression ``get_prediction``: the mean's and an observation's
+        intervals; an observation's variance is ``scale / weights`` (the model's weights for
+        the fitted rows, ``weights=`` for new ones, as statsmodels' WLS). Weights apply to
+        in-memory data; for dask data the observation intervals use ``scale``."""
+        pred = GLMResults.get_prediction(
+            self, exog, transform=transform, row_labels=row_labels, **kwargs
+        )
+        in_memory = isinstance(pred, LinearPredictionResults)
+        model: Any = self.model
+        if weights is None and exog is None and model.extras.var_weights is not None:
+            if in_memory:
+                weights = np.asarray(model.weights, dtype=float)
+        if weights is not None:
+            if not in_memory:
+                raise DataError(
+                    "weights= (an observation's variance scale / weights) applies to in-memory "
+                    "data; for dask data the observation intervals use the scale."
+                )
+            pred.var_resid = float(self.scale) / np.asarray(weights, dtype=float)
+        return pred
 
     # --- presentation ---------------------------------------------------------------------------
     def summary(self, yname=None, xname=None, title=None, alpha: float = 0.05, slim=False):

@@ -588,26 +588,26 @@ def test_get_prediction_in_sample_ols(door):
     close(got[PREDICTION_COLUMNS], ref.get_prediction().summary_frame(), 1e-6, "in-sample")
 
 
-@pytest.mark.xfail(
-    reason="WLS get_prediction() on the fitted rows ignores the model's weights in "
-    "obs_ci_lower/upper: statsmodels uses var_resid = scale / weights (regression/_prediction.py"
-    "), daskstats scale (the 'mean' columns match)",
-    strict=True,
+@pytest.mark.parametrize(
+    "door",
+    [
+        "pandas",
+        pytest.param(
+            "formula-dask-irregular",
+            marks=pytest.mark.xfail(
+                reason="for dask data WLS's in-sample observation intervals use the scale, "
+                "not statsmodels' scale / weights (documented: weights apply in memory)",
+                strict=True,
+            ),
+        ),
+    ],
 )
-@pytest.mark.parametrize("door", ["pandas", "formula-dask-irregular"])
 def test_get_prediction_in_sample_wls(door):
     res, ref = ours("WLS", "star98", door), reference("WLS", "star98", door)
     got = _frame_of(res.get_prediction())
     close(got[PREDICTION_COLUMNS], ref.get_prediction().summary_frame(), 1e-6, "in-sample")
 
 
-@pytest.mark.xfail(
-    reason="RegressionResults.get_prediction() takes no weights= (statsmodels' "
-    "get_prediction(exog, transform, weights, row_labels)): TypeError unexpected keyword "
-    "'weights'",
-    raises=TypeError,
-    strict=True,
-)
 def test_get_prediction_with_weights_wls():
     res, ref = ours("WLS", "star98", "pandas"), reference("WLS", "star98", "pandas")
     new, _ = _new_rows("pandas")
