@@ -12,6 +12,7 @@ data and are not stored.
 from __future__ import annotations
 
 import io
+import uuid
 import warnings
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def _formula_model(meta: dict, arrays: dict, namespace: dict | None) -> GLM:
         0,
         transforms,
         tuple(meta["variables"]),
-        f"loaded-{id(arrays)}",
+        f"loaded-{uuid.uuid4().hex}",  # unique: id() of a freed object is reused
         meta.get("lazy_min_levels", 256),
     )
     coded = meta["coded"]

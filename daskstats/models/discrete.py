@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import dask
 import dask.array as da
 import numpy as np
 import patsy
@@ -316,5 +317,6 @@ def _elementwise(function, *values):
     first = values[0]
     if hasattr(first, "map_blocks") and all(hasattr(v, "map_blocks") for v in values):
         return da.map_blocks(function, *values, dtype=float)
-    arrays = [np.asarray(getattr(v, "compute", lambda v=v: v)()) for v in values]
+    # one graph for every lazy input (never a compute() per value)
+    arrays = [np.asarray(v) for v in dask.compute(*values)]
     return function(*arrays)

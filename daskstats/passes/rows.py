@@ -102,8 +102,9 @@ def block_predictions(block: Block, layout: Layout, params, values_fn: Callable,
     return values_fn(eta, block.X, block.term_codes(), block.values, layout, *args)
 
 
-def _partition_values(frame, packed: Packed):
-    spec, layout, params, offset_col, exposure_col, meta, values_fn, args = packed.args
+def _design_of(frame, spec, layout: Layout, params, offset_col, exposure_col):
+    """A new-data partition's design (rows with a missing regressor dropped), its linear
+    predictor, the kept rows' positions and a reader of its other columns."""
     matrices = layout_matrices(
         spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
     )
@@ -115,23 +116,23 @@ def _partition_values(frame, packed: Packed):
     offset = combined_offset(column(offset_col), column(exposure_col))
     X, codes, code_values = matrices.X, matrices.codes, matrices.values
     eta = linear_predictor(X, codes, code_values, layout.split(params), offset)
+    return eta, X, codes, code_values, kept, column
+
+
+def _partition_values(frame, packed: Packed):
+    spec, layout, params, offset_col, exposure_col, meta, values_fn, args = packed.args
+    eta, X, codes, code_values, kept, _ = _design_of(
+        frame, spec, layout, params, offset_col, exposure_col
+    )
     values = values_fn(eta, X, codes, code_values, layout, *args)
     return _wrap(values, meta, frame.index, kept, len(frame))
 
 
 def _partition_sums(frame, packed: Packed):
     spec, layout, params, offset_col, exposure_col, weights_col, sums_fn, args = packed.args
-    matrices = layout_matrices(
-        spec, layout, frame[list(spec.x_variables)], missing="drop", with_response=False
+    eta, X, codes, code_values, _, column = _design_of(
+        frame, spec, layout, params, offset_col, exposure_col
     )
-    kept = matrices.kept
-
-    def column(name):
-        return None if name is None else frame[name].to_numpy(dtype=float)[kept]
-
-    offset = combined_offset(column(offset_col), column(exposure_col))
-    X, codes, code_values = matrices.X, matrices.codes, matrices.values
-    eta = linear_predictor(X, codes, code_values, layout.split(params), offset)
     return sums_fn(eta, X, codes, code_values, layout, *args, column(weights_col))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from scipy import stats
@@ -16,7 +16,7 @@ from daskstats.kernels.discrete import BinaryCounts, binary_counts_pass
 from daskstats.results.glm import GLMModel, GLMResults
 from daskstats.results.twin import statsmodels_discrete_results
 
-__all__ = ["DiscreteResults", "BinaryResults", "CountResults", "discrete_summary"]
+__all__ = ["MLEStatistics", "DiscreteResults", "BinaryResults", "CountResults", "discrete_summary"]
 
 
 class DiscreteFittedModel(GLMModel, Protocol):
@@ -32,8 +32,55 @@ class DiscreteFittedModel(GLMModel, Protocol):
     def data_summary(self) -> Any: ...
 
 
+class MLEStatistics:
+    """statsmodels' maximum-likelihood statistics of its discrete models: the information
+    criteria count the constant and ``k_extra`` parameters (NegativeBinomial's alpha), the
+    likelihood-ratio test is against the constant-only model."""
+
+    if TYPE_CHECKING:  # provided by the results this is mixed into
+
+        @property
+        def llf(self) -> float: ...
+        @property
+        def llnull(self) -> float: ...
+        @property
+        def nobs(self) -> int: ...
+        @property
+        def df_model(self) -> float: ...
+        @property
+        def k_constant(self) -> int: ...
+
+    @property
+    def k_extra(self) -> int:
+        """Parameters beside the regressors' (none here)."""
+        return 0
+
+    @cached_property
+    def aic(self) -> float:
+        return float(-2 * self.llf + 2 * (self.df_model + self.k_constant + self.k_extra))
+
+    @cached_property
+    def bic(self) -> float:
+        k = self.df_model + self.k_constant + self.k_extra
+        return float(-2 * self.llf + np.log(self.nobs) * k)
+
+    @property
+    def llr(self) -> float:
+        """Likelihood-ratio statistic against the constant-only model."""
+        return float(-2 * (self.llnull - self.llf))
+
+    @property
+    def llr_pvalue(self) -> float:
+        return float(stats.distributions.chi2.sf(self.llr, self.df_model))
+
+    @property
+    def prsquared(self) -> float:
+        """McFadden's pseudo-R²: ``1 − llf / llnull``."""
+        return float(1 - self.llf / self.llnull)
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
-class DiscreteResults(GLMResults):
+class DiscreteResults(MLEStatistics, GLMResults):
     """Results of a discrete model: :class:`~daskstats.results.glm.GLMResults` plus
     ``llr``, ``llr_pvalue``, ``prsquared``, ``get_margeff`` and statsmodels' discrete
     ``summary()``. ``fittedvalues`` is the linear predictor, as statsmodels'."""
@@ -51,28 +98,6 @@ class DiscreteResults(GLMResults):
     @property
     def df_resid(self) -> float:
         return float(self.nobs - len(self.params_array) + self.k_constr)
-
-    @cached_property
-    def aic(self) -> float:
-        return float(-2 * self.llf + 2 * (self.df_model + self.k_constant))
-
-    @cached_property
-    def bic(self) -> float:
-        return float(-2 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant))
-
-    @property
-    def llr(self) -> float:
-        """Likelihood-ratio statistic against the constant-only model."""
-        return float(-2 * (self.llnull - self.llf))
-
-    @property
-    def llr_pvalue(self) -> float:
-        return float(stats.distributions.chi2.sf(self.llr, self.df_model))
-
-    @property
-    def prsquared(self) -> float:
-        """McFadden's pseudo-R²: ``1 − llf / llnull``."""
-        return float(1 - self.llf / self.llnull)
 
     @property
     def fittedvalues(self) -> Any:

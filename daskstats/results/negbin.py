@@ -5,22 +5,20 @@ error; the likelihood-ratio statistics against the constant-only negative binomi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from daskstats.errors import DataError
 from daskstats.results.base import LikelihoodResults
-from daskstats.results.discrete import discrete_summary
+from daskstats.results.discrete import MLEStatistics, discrete_summary
 from daskstats.results.twin import statsmodels_discrete_results
 
 __all__ = ["NegativeBinomialResults"]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class NegativeBinomialResults(LikelihoodResults):
+class NegativeBinomialResults(MLEStatistics, LikelihoodResults):
     """Results of :class:`daskstats.NegativeBinomial` (statsmodels' names).
 
     Attributes
@@ -67,28 +65,6 @@ class NegativeBinomialResults(LikelihoodResults):
     @property
     def llnull(self) -> float:
         return float(self.loglike_null)
-
-    @property
-    def llr(self) -> float:
-        return float(-2 * (self.llnull - self.llf))
-
-    @property
-    def llr_pvalue(self) -> float:
-        return float(stats.distributions.chi2.sf(self.llr, self.df_model))
-
-    @property
-    def prsquared(self) -> float:
-        return float(1 - self.llf / self.llnull)
-
-    @cached_property
-    def aic(self) -> float:
-        k = self.df_model + self.k_constant + self.k_extra
-        return float(-2 * self.llf + 2 * k)
-
-    @cached_property
-    def bic(self) -> float:
-        k = self.df_model + self.k_constant + self.k_extra
-        return float(-2 * self.llf + np.log(self.nobs) * k)
 
     @property
     def alpha(self) -> float:
