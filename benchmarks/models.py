@@ -94,11 +94,16 @@ def run_ols(args) -> list[str]:
         "",
         "| peer | seconds | ratio (peer / daskstats) | max rel diff (params, bse) | note |",
         "| --- | ---: | ---: | ---: | --- |",
-        row("daskstats", ours_t, ours_t, 0.0, f"ds.OLS(dask y, dask X).fit(); {ours.passes} "
-            "passes"),
-        row("statsmodels", sm_t, ours_t, max(max_rel_diff(ours.params, theirs.params),
-                                             max_rel_diff(ours.bse, theirs.bse)),
-            "sm.OLS(y, X).fit() (pinv) on numpy"),
+        row(
+            "daskstats", ours_t, ours_t, 0.0, f"ds.OLS(dask y, dask X).fit(); {ours.passes} passes"
+        ),
+        row(
+            "statsmodels",
+            sm_t,
+            ours_t,
+            max(max_rel_diff(ours.params, theirs.params), max_rel_diff(ours.bse, theirs.bse)),
+            "sm.OLS(y, X).fit() (pinv) on numpy",
+        ),
     ]
     try:
         from glum import GeneralizedLinearRegressor
@@ -106,14 +111,22 @@ def run_ols(args) -> list[str]:
         lines.append(row("glum", None, ours_t, None, "not installed"))
     else:
         glum_t, model = timed(
-            lambda: GeneralizedLinearRegressor(family="normal", alpha=0, fit_intercept=False)
-            .fit(X, y), args.repeat
+            lambda: GeneralizedLinearRegressor(family="normal", alpha=0, fit_intercept=False).fit(
+                X, y
+            ),
+            args.repeat,
         )
-        lines.append(row("glum", glum_t, ours_t, max_rel_diff(model.coef_, theirs.params),
-                         "family='normal', alpha=0, numpy"))
+        lines.append(
+            row(
+                "glum",
+                glum_t,
+                ours_t,
+                max_rel_diff(model.coef_, theirs.params),
+                "family='normal', alpha=0, numpy",
+            )
+        )
     summary_t, _ = timed(lambda: str(ours.summary()), 1)
-    lines += ["", f"- daskstats summary() (residual diagnostics: one more pass): "
-                  f"{summary_t:.3f} s"]
+    lines += ["", f"- daskstats summary() (residual diagnostics: one more pass): {summary_t:.3f} s"]
     return lines
 
 
@@ -124,9 +137,7 @@ def run_nb(args) -> list[str]:
     y, X = nb_data(rows, cols)
     yd, Xd = as_dask(y, X, args.chunk_rows)
     ours_t, ours = timed(lambda: ds.NegativeBinomial(yd, Xd).fit(), args.repeat)
-    pois_t, _ = timed(
-        lambda: ds.GLM(yd, Xd, family=ds.families.Poisson()).fit(), args.repeat
-    )
+    pois_t, _ = timed(lambda: ds.GLM(yd, Xd, family=ds.families.Poisson()).fit(), args.repeat)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         newton_t, newton = timed(
@@ -140,17 +151,37 @@ def run_nb(args) -> list[str]:
         "",
         "| peer | seconds | ratio (peer / daskstats) | max rel diff (params) | note |",
         "| --- | ---: | ---: | ---: | --- |",
-        row("daskstats", ours_t, ours_t, max_rel_diff(ours.params, newton.params),
+        row(
+            "daskstats",
+            ours_t,
+            ours_t,
+            max_rel_diff(ours.params, newton.params),
             f"ds.NegativeBinomial(dask y, dask X).fit(); {ours.n_iter} Newton iterations, "
             f"{ours.passes} passes (incl. the null model); llf - statsmodels newton "
-            f"{ours.llf - newton.llf:.2e}"),
-        row("daskstats Poisson GLM", pois_t, ours_t, None,
-            f"same data; NB / Poisson = {ours_t / pois_t:.2f} (bar: 3)"),
-        row("statsmodels newton", newton_t, ours_t, 0.0,
-            "sm.NegativeBinomial(y, X).fit(method='newton')"),
-        row("statsmodels default", default_t, ours_t, max_rel_diff(default.params, newton.params),
+            f"{ours.llf - newton.llf:.2e}",
+        ),
+        row(
+            "daskstats Poisson GLM",
+            pois_t,
+            ours_t,
+            None,
+            f"same data; NB / Poisson = {ours_t / pois_t:.2f} (bar: 3)",
+        ),
+        row(
+            "statsmodels newton",
+            newton_t,
+            ours_t,
+            0.0,
+            "sm.NegativeBinomial(y, X).fit(method='newton')",
+        ),
+        row(
+            "statsmodels default",
+            default_t,
+            ours_t,
+            max_rel_diff(default.params, newton.params),
             f"fit() (bfgs): converged={default.mle_retvals.get('converged')}, llf - newton "
-            f"{default.llf - newton.llf:.2e}"),
+            f"{default.llf - newton.llf:.2e}",
+        ),
         row("glum", None, ours_t, None, "no negative binomial with alpha estimated"),
     ]
     return lines

@@ -49,11 +49,11 @@ def combined_offset(offset: np.ndarray | None, exposure: np.ndarray | None) -> n
 
 
 def _code_rows(codes: tuple[np.ndarray, ...]):
-    """The coded terms' codes as one row-major ``(n, k)`` array of the widest type they need
+    """The coded terms' codes as one term-major ``(k, n)`` array of the widest type they need
     (the compiled kernels read it as it is), or ``()``."""
     if not codes:
         return ()
-    return np.ascontiguousarray(np.stack(codes, axis=1), dtype=np.result_type(*codes))
+    return np.ascontiguousarray(np.stack(codes, axis=0), dtype=np.result_type(*codes))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from daskstats.design.layout import CodedTerm, Layout
+from daskstats.linalg.cells import dense_block
 from daskstats.linalg.spd import symmetrize
 from daskstats.partials import Partial, keyed, nested_each, summed
 
@@ -68,7 +69,9 @@ class GramSums(Partial):
     levels : tuple of LevelSums
         One per coded term of the layout.
     pairs : dict or None
-        ``{(s, t): ndarray of shape (L_s, L_t)}`` for coded terms ``s < t``.
+        ``{(s, t): ndarray of shape (L_s, L_t)}`` for coded terms ``s < t`` (or
+        :class:`~daskstats.linalg.cells.PairCells` when the block is sparse; read it with
+        :func:`pair_block`).
     """
 
     dense: np.ndarray = summed(None)
@@ -95,7 +98,7 @@ def curvature(gram: GramSums, layout: Layout, v: np.ndarray) -> float:
         u = levels[t]
         total += float(np.dot(sums.weight, u * u)) + 2.0 * float(u @ (sums.cross @ d))
     for (s, t), block in (gram.pairs or {}).items():
-        total += 2.0 * float(levels[s] @ block @ levels[t])
+        total += 2.0 * float(levels[s] @ dense_block(block) @ levels[t])
     return total
 
 
@@ -123,7 +126,7 @@ def pair_block(gram: GramSums, layout: Layout, s: int, t: int) -> np.ndarray:
     rows = _picker(layout.coded[s].in_column_order())
     cols = _picker(layout.coded[t].in_column_order())
     pairs = gram.pairs or {}
-    block = pairs[(s, t)] if s < t else pairs[(t, s)].T
+    block = dense_block(pairs[(s, t)]) if s < t else dense_block(pairs[(t, s)]).T
     if isinstance(rows, slice) and isinstance(cols, slice):
         return block[rows, cols]
     return block[np.ix_(np.arange(block.shape[0])[rows], np.arange(block.shape[1])[cols])]

@@ -6,6 +6,7 @@ import numpy as np
 from scipy import linalg
 
 from daskstats.errors import CollinearityError, DataError
+from daskstats.linalg.threads import SMALL_SYSTEM, one_blas_thread
 
 __all__ = [
     "aliased_columns",
@@ -67,9 +68,10 @@ def aliased_columns(gram: np.ndarray, tol: float = RANK_TOL) -> dict[int, dict[i
 def solve_spd(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """Solve ``gram @ x = rhs`` for a symmetric positive definite ``gram`` (scaled Cholesky)."""
     scaled, d = _scaled(gram)
-    factor = linalg.cho_factor(scaled, lower=False, check_finite=True)
     row_scale = d if rhs.ndim == 1 else d[:, None]
-    return row_scale * linalg.cho_solve(factor, row_scale * rhs)
+    with one_blas_thread(gram.shape[0] <= SMALL_SYSTEM):
+        factor = linalg.cho_factor(scaled, lower=False, check_finite=True)
+        return row_scale * linalg.cho_solve(factor, row_scale * rhs)
 
 
 def inverse_spd(gram: np.ndarray) -> np.ndarray:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import dask
 from dask.delayed import Delayed, delayed
-from threadpoolctl import threadpool_limits
 
+from daskstats.linalg.threads import one_blas_thread
 from daskstats.partials import Partial, combine_all
 from daskstats.passes.errors import active_client, cluster_errors
 
@@ -140,7 +140,7 @@ class PassRunner:
                 print(flush=True)
                 total = future.result()
             else:
-                with threadpool_limits(1):
+                with one_blas_thread():
                     (total,) = dask.compute(graph)
         self._record(label, started, counted)
         return total
@@ -153,7 +153,7 @@ class PassRunner:
         started = time.perf_counter()
         tasks = [delayed(kernel)(b, *args) for b, args in zip(self.blocks, per_block_args)]
         # one collection (dask's linear fusion does not accept the keys of several)
-        with cluster_errors(name), threadpool_limits(1), fused(self.fuse):
+        with cluster_errors(name), one_blas_thread(), fused(self.fuse):
             (results,) = dask.compute(delayed(_collect)(*tasks))
         self._record(name, started, counted)
         return list(results)

@@ -241,7 +241,7 @@ def test_many_levels_memory_stays_below_n_times_levels():
     assert len(res.model.layout.coded) == 3
     assert peak < 250e6
     block = res.model.source.blocks[0].compute()
-    assert block.codes.dtype == np.int16 and block.codes.shape[1] == 3
+    assert block.codes.dtype == np.int16 and block.codes.shape[0] == 3  # term-major (k, n)
 
 
 def test_too_many_parameters_for_a_dense_solve(small_factors):
