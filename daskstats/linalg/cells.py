@@ -10,6 +10,8 @@ as it has cells, or when a solve reads them — so the memory stays bounded by t
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["PairCells", "dense_block"]
@@ -46,11 +48,11 @@ class PairCells:
             self._dense = summed.reshape(self.shape)
         return self._dense
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         dense = self.toarray()
         return dense if dtype is None else dense.astype(dtype)
 
-    def __add__(self, other):
+    def __add__(self, other: Any) -> PairCells | np.ndarray:
         if isinstance(other, PairCells):
             if other.shape != self.shape:
                 raise ValueError(f"cannot add pair blocks of shapes {self.shape}, {other.shape}")
@@ -65,10 +67,10 @@ class PairCells:
 
     __radd__ = __add__
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         return (PairCells, (self.shape, self.cells, self.values))
 
 
-def dense_block(block) -> np.ndarray:
+def dense_block(block: Any) -> np.ndarray:
     """A summed pair block as a dense array (sparse cells summed; dense unchanged)."""
     return block.toarray() if isinstance(block, PairCells) else block
