@@ -61,6 +61,10 @@ class Thresholds:
         as the passes it would save).
     split_every : int
         Width of the tree that sums partial results.
+    blocks_per_thread : int
+        A persisted design with more partitions than this many per worker thread is pooled
+        into about this many blocks per thread for the passes that sum over rows, so a pass's
+        cost does not grow with the number of partitions (0: never pool).
     """
 
     codes_min_levels: int = 1
@@ -75,6 +79,7 @@ class Thresholds:
     sample_start_rows: int = 200_000
     sample_start_max_params: int = 1000
     split_every: int = 8
+    blocks_per_thread: int = 4
 
 
 _CURRENT: contextvars.ContextVar[Thresholds] = contextvars.ContextVar(

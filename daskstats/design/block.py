@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from daskstats.partials import Partial, concatenated, largest, nested, smallest, summed
+from daskstats.partials import Partial, combine_all, concatenated, largest, nested, smallest, summed
 
 __all__ = [
     "Block",
     "concatenate",
     "head",
+    "pool",
     "ColumnRange",
     "DataSummary",
     "likelihood_weights",
@@ -268,3 +270,37 @@ def concatenate(blocks: list[Block]) -> Block:
         var_weights=join([b.var_weights for b in blocks]),
         trials=join([b.trials for b in blocks]),
     )
+
+
+def pool(*blocks: Block) -> tuple[Block, ...]:
+    """``blocks`` as one pooled block (with their summaries combined, in order), followed by
+    each block again as a view of the pooled one's rows (its kept rows, groups and summary
+    unchanged): the design is held once."""
+    pooled = concatenate(list(blocks))
+    summaries = [b.summary for b in blocks]
+    if all(s is not None for s in summaries):
+        pooled = dataclasses.replace(pooled, summary=combine_all(summaries))
+    views = []
+    start = 0
+    for block in blocks:
+        rows = slice(start, start + block.nrows)
+        start = rows.stop
+
+        def cut(values, rows=rows):
+            return None if values is None else values[rows]
+
+        codes = pooled.codes[:, rows] if isinstance(pooled.codes, np.ndarray) else block.codes
+        views.append(
+            dataclasses.replace(
+                block,
+                X=pooled.X[rows],
+                y=pooled.y[rows],
+                codes=codes,
+                values=tuple(cut(v) for v in pooled.values),
+                offset=cut(pooled.offset),
+                freq_weights=cut(pooled.freq_weights),
+                var_weights=cut(pooled.var_weights),
+                trials=cut(pooled.trials),
+            )
+        )
+    return (pooled, *views)

@@ -199,7 +199,13 @@ def _dense_sandwich_pieces(context: CovarianceContext, label: str) -> RobustPart
             "the nonrobust covariance, or fewer levels."
         )
     return context.runner.run(
-        robust_pass, context.layout, context.family, context.params, context.scale, name=label
+        robust_pass,
+        context.layout,
+        context.family,
+        context.params,
+        context.scale,
+        name=label,
+        pooled=True,
     )
 
 
@@ -348,7 +354,13 @@ def _penalized_sandwich(context: CovarianceContext, kwds: dict) -> Covariance:
         raise ValueError("a penalized sandwich needs the penalty and XᵀWX at the estimate")
     hessian = full_matrix(context.gram, context.layout) / n + np.diag(context.penalty.l2)
     parts = context.runner.run(
-        robust_pass, context.layout, context.family, context.params, 1.0, name="sandwich"
+        robust_pass,
+        context.layout,
+        context.family,
+        context.params,
+        1.0,
+        name="sandwich",
+        pooled=True,
     )
     meat = full_matrix(parts.meat, context.layout) / n**2
     return Covariance(sandwich(inverse_spd(hessian), meat), "sandwich (penalized Hessian)")

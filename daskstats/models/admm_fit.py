@@ -1,4 +1,5 @@
-"""Penalized fits by consensus ADMM over the model's partitions: synchronous (one pass per
+"""Penalized fits by consensus ADMM over the model's blocks (pooled ones when the design is
+pooled, :mod:`daskstats.passes.pool`): synchronous (one pass per
 iteration) and asynchronous (on a distributed Client, each partition resubmitted as soon as it
 reports). The state and the updates are :mod:`daskstats.solvers.admm`'s; the local problems
 are :func:`daskstats.kernels.local_solve`."""
@@ -37,7 +38,7 @@ def _local_all(model, n: float, name: str):
             (model.layout, model.family, targets[i], rho_now, n, starts[i], previous[i])
             for i in range(len(targets))
         ]
-        return model.runner.map(local_solve, args, name=name)
+        return model.runner.map(local_solve, args, name=name, pooled=True)
 
     return local_all
 
@@ -48,7 +49,7 @@ def fit_admm(
     """Synchronous consensus ADMM."""
     result, _ = admm(
         _local_all(model, n, "admm"),
-        len(model.runner.blocks),
+        len(model.runner.pass_blocks),
         penalty,
         start,
         rho=rho,
@@ -66,7 +67,7 @@ def fit_admm_async(
     brings every copy near the consensus)."""
     if active_client() is None:
         raise DataError("method='admm_async' needs a dask.distributed Client.")
-    parts = len(model.runner.blocks)
+    parts = len(model.runner.pass_blocks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _, state = admm(

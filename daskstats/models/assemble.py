@@ -65,7 +65,7 @@ def run_irls_pass(
         correction=correction,
         observed=observed,
     )
-    return model.runner.run(irls_pass, spec, name=name)
+    return model.runner.run(irls_pass, spec, name=name, pooled=True)
 
 
 def _history(result: SolverResult) -> dict:
@@ -125,6 +125,7 @@ def assemble(
             scale,
             llf_scale,
             name="log-likelihood",
+            pooled=True,
         )
 
     if null.sums is None:

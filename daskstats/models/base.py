@@ -176,7 +176,12 @@ class Model(ModelData, PerRowResults):
         self.runner = (
             None
             if source is None
-            else PassRunner(source.blocks, fuse=source.fusable, split_every=limits.split_every)
+            else PassRunner(
+                source.blocks,
+                fuse=source.fusable,
+                split_every=limits.split_every,
+                pooled=source.pooled,
+            )
         )
         self._summary: DataSummary | None = None
         self.scaletype: str | float | None = None  # statsmodels' fit(scale=...), set by fit
@@ -266,7 +271,11 @@ class Model(ModelData, PerRowResults):
     def _build(self, ddf, formula, spec, layout, extras, missing, limits, fmt, two_column, persist):
         builder = BlockBuilder(spec, layout, extras, missing, two_column)
         source = build_source(
-            ddf, builder, persist=persist, persist_fraction=limits.persist_fraction
+            ddf,
+            builder,
+            persist=persist,
+            persist_fraction=limits.persist_fraction,
+            blocks_per_thread=limits.blocks_per_thread,
         )
         self._initialize(
             formula=formula,
@@ -370,7 +379,7 @@ class Model(ModelData, PerRowResults):
         if self._summary is None:
             runner = self._require_data()
             persisted = self.source is not None and self.source.persisted
-            summary = runner.run(stored_summary, name="checks", counted=not persisted)
+            summary = runner.run(stored_summary, name="checks", counted=not persisted, pooled=True)
             if isinstance(self.spec, ArraySpec) and self.spec.constant is None:
                 constant = (
                     summary.x_min == summary.x_max

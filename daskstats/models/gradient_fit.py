@@ -53,7 +53,7 @@ def derivatives_at(
         loglike_scale=None if decomposed else 1.0,
         null=null,
     )
-    return model.runner.run(derivatives_pass, spec, name="derivatives")
+    return model.runner.run(derivatives_pass, spec, name="derivatives", pooled=True)
 
 
 def loglike_at_scale_one(model, parts: DerivativesPartial) -> float:
@@ -200,7 +200,12 @@ def fit_gradient(
     while not null.converged:
         null.update(
             model.runner.run(
-                null_pass, model.family, null.spec, collects_loglike(model), name="null model"
+                null_pass,
+                model.family,
+                null.spec,
+                collects_loglike(model),
+                name="null model",
+                pooled=True,
             ),
             options.tol,
         )

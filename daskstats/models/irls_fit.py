@@ -112,7 +112,7 @@ def fit_irls(
         )
 
     def null_evaluate(null_spec):
-        return runner.run(null_pass, family, null_spec, decomposed, name="null model")
+        return runner.run(null_pass, family, null_spec, decomposed, name="null model", pooled=True)
 
     def scale(totals):
         return estimate_scale(family, scaletype, totals.fit.pearson, totals.deviance, df_resid)

@@ -132,7 +132,7 @@ class ModelData:
         """Whether a constant lies in the design's column space (one pass over ``XᵀX``)."""
         if getattr(self, "runner", None) is None or self.layout.n_params == 0:
             return 0
-        gram = self.runner.run(constant_gram_pass, self.layout, name="constant check")
+        gram = self.runner.run(constant_gram_pass, self.layout, name="constant check", pooled=True)
         A, s = full_matrix(gram, self.layout), full_rhs(gram, self.layout)
         n = float(self.data_summary().nobs)
         solution = np.linalg.lstsq(A, s, rcond=None)[0]

@@ -90,7 +90,7 @@ class ModelFunctions:
             loglike_sums=decomposed,
             loglike_scale=None if decomposed else loglike_scale,
         )
-        return self.runner.run(derivatives_pass, spec, name="derivatives")
+        return self.runner.run(derivatives_pass, spec, name="derivatives", pooled=True)
 
     def _mean_pieces(self, mu):
         self._require_data()

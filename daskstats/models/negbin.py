@@ -258,7 +258,7 @@ class NegativeBinomial(DiscreteModel):
         method = "nb2" if self.loglike_method == "geometric" else self.loglike_method
         return float(
             self.runner.run(
-                negbin_pass, self.layout, beta, alpha, method, False, name="loglike"
+                negbin_pass, self.layout, beta, alpha, method, False, name="loglike", pooled=True
             ).llf
         )
 
@@ -324,6 +324,7 @@ class NegativeBinomial(DiscreteModel):
             "nb2" if geometric else self.loglike_method,
             False,
             name="derivatives",
+            pooled=True,
         )
         k = len(beta) + (not geometric)
         return parts.score[:k], parts.hessian[:k, :k]
@@ -342,7 +343,7 @@ class NegativeBinomial(DiscreteModel):
                 null_loglike=False,
                 correction=params is not None,
             )
-            totals = self.runner.run(irls_pass, spec, name="poisson start")
+            totals = self.runner.run(irls_pass, spec, name="poisson start", pooled=True)
             step = solve_normal_equations(totals.gram, self.layout, names)
             params = step if params is None else params + step
         return np.asarray(params, dtype=float), float(totals.fit.pearson)
@@ -354,10 +355,14 @@ class NegativeBinomial(DiscreteModel):
 
         def evaluate(x: np.ndarray):
             if geometric:
-                parts = self.runner.run(negbin_pass, None, x[:1], 1.0, method, False, name="null")
+                parts = self.runner.run(
+                    negbin_pass, None, x[:1], 1.0, method, False, name="null", pooled=True
+                )
                 return parts.llf, parts.score[:1], parts.hessian[:1, :1], parts
             a = float(np.exp(np.clip(x[1], *np.log(ALPHA_RANGE))))
-            parts = self.runner.run(negbin_pass, None, x[:1], a, method, False, name="null")
+            parts = self.runner.run(
+                negbin_pass, None, x[:1], a, method, False, name="null", pooled=True
+            )
             return (parts.llf, *_to_log_alpha(parts.score, parts.hessian, a), parts)
 
         return float(newton(evaluate, start, maxiter=100, tol=1e-16).value)

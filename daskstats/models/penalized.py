@@ -129,7 +129,9 @@ def fit_regularized(
         return totals
 
     def gradient(params, diag=False, bound=None):
-        return runner.run(gradient_pass, layout, family, params, diag, bound, name="gradient")
+        return runner.run(
+            gradient_pass, layout, family, params, diag, bound, name="gradient", pooled=True
+        )
 
     chosen = "prox_newton" if method == "auto" else method
     if chosen == "prox_newton":
@@ -170,7 +172,7 @@ def fit_regularized(
         if rho is None:
             diag = gradient(start, diag=True).diag
             assert diag is not None  # asked for
-            rho = admm_rho(diag, n, len(runner.blocks))
+            rho = admm_rho(diag, n, len(runner.pass_blocks))
         if chosen == "admm":
             result = fit_admm(model, penalty, n, start, rho, maxiter or 5000, tol, callback)
         else:

@@ -1,7 +1,7 @@
 """A start for IRLS from a fit on a sample of the rows.
 
 statsmodels starts IRLS at ``μ = (y + ȳ)/2`` and needs 4–8 passes over the data. A fit on a
-sample of ~``Thresholds.sample_start_rows`` rows — the first rows of every persisted partition,
+sample of ~``Thresholds.sample_start_rows`` rows — the first rows of every persisted (pooled) block,
 in memory, with the same kernels — lands near the estimate, and the passes over the whole
 data then converge in 2–3 (the converged result is the same: both iterate to the same
 maximum; only the iteration count differs from statsmodels'). The sample fit carries a ridge
@@ -29,6 +29,12 @@ from daskstats.solvers.null import NullModel
 
 __all__ = ["sample_start"]
 
+
+def head_share(block, fraction: float):
+    """The first ``⌈fraction · rows⌉`` rows of a block."""
+    return head(block, math.ceil(block.nrows * fraction))
+
+
 #: iterations of the sample fit (it only needs to land near the estimate)
 SAMPLE_MAXITER = 25
 #: the sample fit's convergence: relative deviance change (its statistical error is larger)
@@ -53,8 +59,10 @@ def sample_start(
         return None, None
     started = time.perf_counter()
     fraction = target / summary.nobs
-    takes = [(math.ceil(n * fraction),) for n in summary.lengths]
-    sample = concatenate(model.runner.map(head, takes, name="sample start", counted=False))
+    shares = [(fraction,)] * len(model.runner.pass_blocks)
+    sample = concatenate(
+        model.runner.map(head_share, shares, name="sample start", counted=False, pooled=True)
+    )
     family, layout, names = model.family, model.layout, model.exog_names
     y_mean = float(sample.y.mean())
     sample_null = NullModel(null.intercept, null.mean)

@@ -27,7 +27,7 @@ def run_async(
 
     client = get_client()
     started = time.perf_counter()
-    blocks = client.compute(runner.blocks)
+    blocks = client.compute(runner.pass_blocks)
     running = {}  # future key -> (future, partition)
     for i, block in enumerate(blocks):
         future = client.submit(kernel, block, *args_for(i), pure=False)

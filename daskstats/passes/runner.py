@@ -98,6 +98,9 @@ class PassRunner:
         What each pass was for and how long it took.
     progress : bool
         Draw a progress bar per pass on a distributed cluster.
+    pooled : list of Delayed or None
+        The design's blocks pooled into a few per worker thread
+        (:mod:`~daskstats.passes.pool`), for the passes that only sum over rows.
     """
 
     blocks: list
@@ -106,6 +109,12 @@ class PassRunner:
     passes: int = 0
     log: list = field(default_factory=list)
     progress: bool = False
+    pooled: list | None = None
+
+    @property
+    def pass_blocks(self) -> list:
+        """The blocks a pass that only sums over rows reads: the pooled ones when there are."""
+        return self.pooled if self.pooled is not None else self.blocks
 
     def _record(self, name: str, started: float, counted: bool = True) -> None:
         self.passes += int(counted)
@@ -118,16 +127,20 @@ class PassRunner:
         name: str | None = None,
         counted: bool = True,
         per_block: Sequence[tuple] | None = None,
+        pooled: bool = False,
     ):
         """Evaluate ``kernel(block, *per_block[i], *args)`` on every block and return the
         combined partial.
 
         ``counted=False`` for graphs that read only small per-block results of a persisted
-        design (not a pass over the data).
+        design (not a pass over the data). ``pooled=True`` for kernels whose result is a sum
+        over rows that does not depend on where the partitions start: they run on
+        :attr:`pass_blocks`.
         """
         started = time.perf_counter()
         label = name or kernel.__name__
-        graph = tree_combine(kernel_tasks(kernel, self.blocks, args, per_block), self.split_every)
+        blocks = self.pass_blocks if pooled and per_block is None else self.blocks
+        graph = tree_combine(kernel_tasks(kernel, blocks, args, per_block), self.split_every)
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
         with cluster_errors(label), fused(self.fuse):
@@ -146,12 +159,21 @@ class PassRunner:
         return total
 
     def map(
-        self, kernel: Callable, per_block_args: list[tuple], name: str, counted: bool = True
+        self,
+        kernel: Callable,
+        per_block_args: list[tuple],
+        name: str,
+        counted: bool = True,
+        pooled: bool = False,
     ) -> list:
         """One pass returning ``kernel(block, *args_i)`` for every block (not combined);
-        ``counted=False`` when the kernel reads only a few rows of a persisted block."""
+        ``counted=False`` when the kernel reads only a few rows of a persisted block;
+        ``pooled=True``: for every block of :attr:`pass_blocks`."""
         started = time.perf_counter()
-        tasks = [delayed(kernel)(b, *args) for b, args in zip(self.blocks, per_block_args)]
+        blocks = self.pass_blocks if pooled else self.blocks
+        if len(per_block_args) != len(blocks):
+            raise ValueError(f"{len(per_block_args)} per-block arguments for {len(blocks)} blocks")
+        tasks = [delayed(kernel)(b, *args) for b, args in zip(blocks, per_block_args)]
         # one collection (dask's linear fusion does not accept the keys of several)
         with cluster_errors(name), one_blas_thread(), fused(self.fuse):
             (results,) = dask.compute(delayed(_collect)(*tasks))

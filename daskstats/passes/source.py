@@ -19,6 +19,7 @@ from dask.delayed import delayed
 
 from daskstats.design.build import BlockBuilder
 from daskstats.passes.errors import active_client
+from daskstats.passes.pool import pool_groups, pooled_graph, worker_threads
 from daskstats.passes.runner import Opaque
 
 __all__ = ["BlockSource", "build_source", "memory_available"]
@@ -36,11 +37,15 @@ class BlockSource:
         Held in memory (computed once) or rebuilt on every pass.
     fusable : bool
         A streamed block can be read, built and reduced in one task.
+    pooled : list of dask.delayed.Delayed or None
+        A persisted design of many partitions pooled into a few blocks per worker thread
+        (:mod:`~daskstats.passes.pool`); ``blocks`` are then views of their rows.
     """
 
     blocks: list
     persisted: bool
     fusable: bool = False
+    pooled: list | None = None
 
 
 def memory_available() -> float:
@@ -72,9 +77,15 @@ def _build(frame, packed: Opaque):
 
 
 def build_source(
-    data: dd.DataFrame, builder: BlockBuilder, *, persist: bool | None, persist_fraction: float
+    data: dd.DataFrame,
+    builder: BlockBuilder,
+    *,
+    persist: bool | None,
+    persist_fraction: float,
+    blocks_per_thread: int = 0,
 ) -> BlockSource:
-    """The blocks of ``data`` (persisted when they fit in memory, or when asked)."""
+    """The blocks of ``data`` (persisted when they fit in memory, or when asked; then pooled
+    into about ``blocks_per_thread`` per worker thread when there are more partitions)."""
     frame = data[builder.columns]
     parts = frame.to_delayed()
     # named keys and an opaque argument: dask neither tokenizes the builder (by its repr: the
@@ -88,6 +99,11 @@ def build_source(
     if persist is None:
         persist = _decide_persist(frame, builder.layout.n_dense + 1, persist_fraction)
     if persist:
+        groups = pool_groups(len(blocks), worker_threads(), blocks_per_thread)
+        if len(groups) < len(blocks):
+            pooled, views = pooled_graph(blocks, groups)
+            held = dask.persist(*pooled, *views)
+            return BlockSource(list(held[len(pooled) :]), True, False, list(held[: len(pooled)]))
         blocks = list(dask.persist(*blocks))
     # one root task per partition (all partitions share one graph holding just those tasks)
     fusable = not persist and len(parts[0].__dask_graph__()) == len(parts)

@@ -201,7 +201,8 @@ def cluster():
 
 
 @pytest.mark.timeout(240)
-def test_worker_killed_mid_fit_gives_the_same_answer(cluster, monkeypatch):
+@pytest.mark.parametrize("npartitions", [8, 40], ids=["8-partitions", "40-pooled-into-8"])
+def test_worker_killed_mid_fit_gives_the_same_answer(cluster, monkeypatch, npartitions):
     from daskstats.models import irls_fit
 
     local_cluster, _ = cluster
@@ -219,9 +220,13 @@ def test_worker_killed_mid_fit_gives_the_same_answer(cluster, monkeypatch):
     monkeypatch.setattr(irls_fit, "_print_iteration", kill_at_second_iteration)
     monkeypatch.setattr(irls_fit, "_announce_dashboard", lambda: None)
     res = ds.glm(
-        "y ~ a + b + c", dd.from_pandas(data, npartitions=8), ds.families.Poisson(), verbose=True
+        "y ~ a + b + c",
+        dd.from_pandas(data, npartitions=npartitions),
+        ds.families.Poisson(),
+        verbose=True,
     )
     assert killed
+    assert len(res.model.runner.pass_blocks) == min(npartitions, 8)  # 2 threads x 4
     np.testing.assert_allclose(res.params, ref.params, rtol=1e-9)
     np.testing.assert_allclose(res.bse, ref.bse, rtol=1e-9)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import dask.dataframe as dd
 import numpy as np
 import pytest
 from cases import CASES, dataset
@@ -134,3 +135,20 @@ def test_verbose_on_a_cluster_prints_dashboard_and_progress(client, capsys):
     assert f"dask dashboard: {client.dashboard_link}" in out
     assert out.count("iteration") == res.n_iter + 1
     assert "[" in out and "%" in out  # distributed's text progress bar
+
+
+def test_pooled_design_on_the_cluster(client):
+    """40 partitions on 2 worker threads are pooled into 8 blocks; the fit equals the
+    threaded one-partition fit, and per-row results keep the input's partitions."""
+    case = next(c for c in CASES if c.id == "poisson-log-fair-interaction-weights")
+    data = dataset(case.data).reset_index(drop=True)
+    with _threaded():
+        one = _fit(case, data, "one")
+    frame = dd.from_pandas(data, npartitions=40)
+    pooled = ds.glm(case.formula, frame, family=case.family(), **case.options)
+    assert len(pooled.model.runner.blocks) == 40
+    assert len(pooled.model.runner.pass_blocks) == 8
+    _same(one, pooled)
+    resid = pooled.resid_response
+    assert resid.npartitions == 40
+    np.testing.assert_allclose(resid.compute().to_numpy(), one.resid_response, rtol=1e-9)
