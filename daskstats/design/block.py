@@ -277,8 +277,8 @@ def pool(*blocks: Block) -> tuple[Block, ...]:
     each block again as a view of the pooled one's rows (its kept rows, groups and summary
     unchanged): the design is held once."""
     pooled = concatenate(list(blocks))
-    summaries = [b.summary for b in blocks]
-    if all(s is not None for s in summaries):
+    summaries = [b.summary for b in blocks if b.summary is not None]
+    if len(summaries) == len(blocks):
         pooled = dataclasses.replace(pooled, summary=combine_all(summaries))
     views = []
     start = 0
