@@ -39,7 +39,6 @@ from daskstats.design.arrays import ArraySpec
 from daskstats.errors import DataError
 from daskstats.families import resolve_family
 from daskstats.formula import ModelSpec, learn_spec
-from daskstats.kernels.coded import warm_up
 from daskstats.models.model_data import EXTRA_NAMES, ModelData, series_name
 from daskstats.models.per_row import PerRowResults
 from daskstats.passes import (
@@ -228,8 +227,6 @@ class Model(ModelData, PerRowResults):
         two_column = self._two_column_response(spec)
         layout = plan_layout(spec, min_levels=limits.codes_min_levels)
         check_width(layout, limits)
-        if layout.coded:
-            warm_up()  # the compiled loops load while the blocks are built
         self._build(ddf, formula, spec, layout, extras, missing, limits, fmt, two_column, persist)
         return self
 

@@ -171,9 +171,7 @@ class PassRunner:
         ``pooled=True``: for every block of :attr:`pass_blocks`."""
         started = time.perf_counter()
         blocks = self.pass_blocks if pooled else self.blocks
-        if len(per_block_args) != len(blocks):
-            raise ValueError(f"{len(per_block_args)} per-block arguments for {len(blocks)} blocks")
-        tasks = [delayed(kernel)(b, *args) for b, args in zip(blocks, per_block_args)]
+        tasks = [delayed(kernel)(b, *args) for b, args in zip(blocks, per_block_args, strict=True)]
         # one collection (dask's linear fusion does not accept the keys of several)
         with cluster_errors(name), one_blas_thread(), fused(self.fuse):
             (results,) = dask.compute(delayed(_collect)(*tasks))
