@@ -64,7 +64,11 @@ class Thresholds:
     blocks_per_thread : int
         A persisted design with more partitions than this many per worker thread is pooled
         into about this many blocks per thread for the passes that sum over rows, so a pass's
-        cost does not grow with the number of partitions (0: never pool).
+        cost does not grow with the number of partitions (0: never pool) ...
+    pool_below_bytes : int
+        ... when its partitions' designs average fewer bytes than this (larger partitions
+        cost far more to reduce than to schedule, and pooling copies them; unpooled, a
+        design of plain numeric columns is the partitions' own columns, not a copy).
     """
 
     codes_min_levels: int = 1
@@ -80,6 +84,7 @@ class Thresholds:
     sample_start_max_params: int = 1000
     split_every: int = 8
     blocks_per_thread: int = 4
+    pool_below_bytes: int = 4 << 20
 
 
 _CURRENT: contextvars.ContextVar[Thresholds] = contextvars.ContextVar(

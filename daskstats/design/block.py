@@ -13,6 +13,9 @@ from daskstats.partials import Partial, combine_all, concatenated, largest, nest
 __all__ = [
     "Block",
     "concatenate",
+    "dense_dot",
+    "dense_matrix",
+    "dense_tdot",
     "head",
     "pool",
     "ColumnRange",
@@ -30,8 +33,10 @@ class Block:
 
     Attributes
     ----------
-    X : ndarray of shape (n, p_dense)
-        Dense design columns (C-contiguous float64).
+    X : ndarray of shape (n, p_dense) or (n, p_dense - 1)
+        Dense design columns (float64, any strides: with a formula of plain numeric columns,
+        a read-only view of the partition's own columns, not a copy). With ``ones``, every
+        dense column but the first, a column of ones that is not stored.
     y : ndarray of shape (n,)
         Response (proportions for a two-column binomial response).
     codes : ndarray of shape (k, n), or ()
@@ -54,6 +59,9 @@ class Block:
         values are dropped).
     summary : DataSummary or None
         Counts and ranges computed when the block was built.
+    ones : bool
+        The dense design is ``[1, X]``: an intercept column first, implied (kernels add
+        ``β₀`` to ``Xβ`` and ``Σ r`` to ``Xᵀr``; :func:`dense_matrix` materializes it).
     """
 
     X: np.ndarray
@@ -67,10 +75,16 @@ class Block:
     groups: pd.DataFrame | None = None
     kept: np.ndarray | None = None
     summary: DataSummary | None = None
+    ones: bool = False
 
     @property
     def nrows(self) -> int:
         return self.y.shape[0]
+
+    @property
+    def n_dense(self) -> int:
+        """Dense design columns, the implied column of ones included."""
+        return self.X.shape[1] + int(self.ones)
 
     def term_codes(self) -> tuple[np.ndarray, ...]:
         """Each coded term's codes, shape (n,) each (views)."""
@@ -78,6 +92,33 @@ class Block:
         if isinstance(codes, np.ndarray) and codes.ndim == 2:
             return tuple(codes)
         return tuple(codes)
+
+
+def dense_matrix(X: np.ndarray, ones: bool) -> np.ndarray:
+    """The dense design of rows ``X`` (a C-ordered copy with the column of ones first when it
+    is implied; ``X`` itself otherwise)."""
+    if not ones:
+        return X
+    out = np.empty((X.shape[0], X.shape[1] + 1))
+    out[:, 0] = 1.0
+    out[:, 1:] = X
+    return out
+
+
+def dense_dot(X: np.ndarray, ones: bool, coefficients: np.ndarray) -> np.ndarray:
+    """``D β`` for the dense design ``D`` of rows ``X`` (a new array)."""
+    if not ones:
+        return np.dot(X, coefficients)
+    product = np.dot(X, coefficients[1:])
+    product += coefficients[0]
+    return product
+
+
+def dense_tdot(X: np.ndarray, ones: bool, r: np.ndarray) -> np.ndarray:
+    """``Dᵀ r`` for the dense design ``D`` of rows ``X`` (``r`` of shape (n,) or (n, k))."""
+    if not ones:
+        return np.dot(X.T, r)
+    return np.concatenate([np.sum(r, axis=0, keepdims=True), np.dot(X.T, r)])
 
 
 @dataclass(frozen=True)
@@ -186,6 +227,19 @@ def likelihood_weights(block: Block) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _column_ranges(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per-column smallest and largest values of ``X`` and how many of its values are not
+    finite (counted only when a range is not finite: one read of ``X`` in the common case)."""
+    if X.flags.c_contiguous:
+        # reduceat over one segment: 4x faster than min(axis=0) on a narrow C-ordered array
+        low = np.minimum.reduceat(X, [0], axis=0)[0]
+        high = np.maximum.reduceat(X, [0], axis=0)[0]
+    else:  # columns (a view of a frame's columns): reduce each contiguous column
+        low, high = X.min(axis=0), X.max(axis=0)
+    finite = bool(np.isfinite(low).all() and np.isfinite(high).all())
+    return low, high, 0 if finite else int(np.count_nonzero(~np.isfinite(X)))
+
+
 def summarize(block: Block, *, exposure: np.ndarray | None = None, dropped: int = 0) -> DataSummary:
     """Counts and ranges of one block's rows (``exposure``: the raw exposure, before its log
     joined the offset)."""
@@ -194,21 +248,26 @@ def summarize(block: Block, *, exposure: np.ndarray | None = None, dropped: int 
     _, iweights = row_weights(block)
     iw = np.ones(nrows) if iweights is None else iweights
     freq_weights = block.freq_weights
+    x_min = x_max = None
+    nonfinite_X = 0
+    if nrows:
+        x_min, x_max, nonfinite_X = _column_ranges(block.X)
+        if block.ones:
+            x_min, x_max = np.r_[1.0, x_min], np.r_[1.0, x_max]
     return DataSummary(
         nobs=nrows,
         wnobs=float(nrows if freq_weights is None else freq_weights.sum()),
         sum_y=float(y.sum()),
         sum_iw=float(iw.sum()),
         sum_iwy=float(np.dot(iw, y)),
-        nonfinite_X=int(nrows and np.count_nonzero(~np.isfinite(block.X)))
+        nonfinite_X=nonfinite_X
         + sum(int(np.count_nonzero(~np.isfinite(v))) for v in block.values if v is not None),
         nonfinite_y=int(np.count_nonzero(~np.isfinite(y))),
         dropped=dropped,
         lengths=(nrows,),
         sizes=(nrows + dropped,),
-        # reduceat over one segment: 4x faster than min(axis=0) on a narrow C-ordered array
-        x_min=np.minimum.reduceat(block.X, [0], axis=0)[0] if nrows else None,
-        x_max=np.maximum.reduceat(block.X, [0], axis=0)[0] if nrows else None,
+        x_min=x_min,
+        x_max=x_max,
         y=ColumnRange.of(y),
         exposure_min=float(exposure.min()) if exposure is not None and nrows else np.inf,
         offset=_range_of(block.offset),
@@ -247,6 +306,7 @@ def head(block: Block, rows: int) -> Block:
         trials=cut(block.trials),
         groups=None if block.groups is None else block.groups.iloc[keep],
         kept=cut(block.kept),
+        ones=block.ones,
     )
 
 
@@ -257,6 +317,8 @@ def concatenate(blocks: list[Block]) -> Block:
         return None if values[0] is None else np.concatenate(values)
 
     first = blocks[0]
+    if any(b.ones != first.ones for b in blocks):
+        raise ValueError("blocks with and without an implied column of ones")
     codes = first.codes
     if isinstance(codes, np.ndarray):
         codes = np.concatenate([b.codes for b in blocks], axis=1)
@@ -269,6 +331,7 @@ def concatenate(blocks: list[Block]) -> Block:
         freq_weights=join([b.freq_weights for b in blocks]),
         var_weights=join([b.var_weights for b in blocks]),
         trials=join([b.trials for b in blocks]),
+        ones=first.ones,
     )
 
 

@@ -98,7 +98,11 @@ class BlockBuilder:
         if positions is not None:
             frame = frame.iloc[positions]
         matrices = layout_matrices(
-            self.spec, self.layout, frame[list(self.spec.variables)], missing=self.missing
+            self.spec,
+            self.layout,
+            frame[list(self.spec.variables)],
+            missing=self.missing,
+            views=True,
         )
         y, kept = matrices.y, matrices.kept
         assert y is not None  # built with the response
@@ -134,6 +138,7 @@ class BlockBuilder:
             trials=trials,
             groups=groups,
             kept=None if len(kept) == n_rows else kept,
+            ones=matrices.ones,
         )
         # checked before the fit, at no extra pass
         summary = summarize(block, exposure=exposure, dropped=n_rows - len(kept))

@@ -13,10 +13,12 @@ from daskstats.design.layout import Layout
 from daskstats.formula import (
     ModelSpec,
     build_matrices,
+    column_matrices,
     level_codes,
     numeric_values,
     patsy_frame,
     rows_to_keep,
+    rows_with_nan,
 )
 
 __all__ = ["LayoutMatrices", "layout_matrices"]
@@ -36,6 +38,9 @@ class LayoutMatrices:
         Per coded term, the combined level of each kept row (int16/int32).
     values : tuple of ndarray or None
         Per coded term, the value of each kept row (None: the term has no numeric factor).
+    ones : bool
+        ``X`` holds every dense column but the first, an intercept (a column of ones) that is
+        implied (only when built with ``views``).
     """
 
     y: np.ndarray | None
@@ -43,24 +48,28 @@ class LayoutMatrices:
     kept: np.ndarray
     codes: tuple[np.ndarray, ...] = ()
     values: tuple[np.ndarray | None, ...] = ()
+    ones: bool = False
 
 
 def _array_matrices(
-    spec: ArraySpec, frame: pd.DataFrame, missing: str, with_response: bool
+    spec: ArraySpec, frame: pd.DataFrame, missing: str, with_response: bool, views: bool
 ) -> LayoutMatrices:
-    """The matrices of a model given as arrays: its columns as they are (numeric)."""
+    """The matrices of a model given as arrays: its columns as they are (numeric; with
+    ``views``, not copied when they are float64 columns of one pandas block)."""
     X = frame[spec.exog_columns].to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(X).any(axis=1)
+    bad = rows_with_nan(X)
     y = None
     if with_response:
         y = frame[spec.endog_columns].to_numpy(dtype=np.float64, na_value=np.nan)
-        bad |= np.isnan(y).any(axis=1)
+        bad |= rows_with_nan(y)
     kept = rows_to_keep(bad, missing, MISSING_ARRAYS)
     if kept is None:
         kept = np.arange(len(frame))
     else:
         X = X[kept]
         y = None if y is None else y[kept]
+    if views:
+        return LayoutMatrices(y, X, kept)
     return LayoutMatrices(
         None if y is None else np.ascontiguousarray(y), np.ascontiguousarray(X), kept
     )
@@ -79,11 +88,21 @@ def layout_matrices(
     *,
     missing: str,
     with_response: bool = True,
+    views: bool = False,
 ) -> LayoutMatrices:
     """The matrices of one partition (rows with a missing value in a used column dropped, or a
-    :class:`~daskstats.errors.DataError` with ``missing="raise"``)."""
+    :class:`~daskstats.errors.DataError` with ``missing="raise"``).
+
+    With ``views`` (a model's blocks), a design of plain numeric columns is read from the
+    frame's columns as they are (:func:`~daskstats.formula.column_matrices`: no copy, the
+    intercept implied); otherwise ``X`` is a new C-ordered array of every dense column.
+    """
     if isinstance(spec, ArraySpec):
-        return _array_matrices(spec, frame, missing, with_response)
+        return _array_matrices(spec, frame, missing, with_response, views)
+    if views and with_response and not layout.coded:
+        columns = column_matrices(spec, spec.x_info, frame, missing=missing)
+        if columns is not None:
+            return LayoutMatrices(columns.y, columns.X, columns.kept, ones=columns.ones)
     if not layout.coded:
         y, X, kept = build_matrices(spec, frame, missing=missing, with_response=with_response)
         return LayoutMatrices(y, X, kept)

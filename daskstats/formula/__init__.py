@@ -5,7 +5,7 @@ sandbox. Pure pandas and patsy: the data is read through an injected reader, no 
 from daskstats.formula.codes import level_codes, numeric_values
 from daskstats.formula.frames import patsy_frame, rows_to_keep
 from daskstats.formula.learn import DataReader, learn_spec
-from daskstats.formula.matrices import build_matrices
+from daskstats.formula.matrices import build_matrices, column_matrices, rows_with_nan
 from daskstats.formula.sandbox import check_untrusted_formula
 from daskstats.formula.spec import ModelSpec, rebuild_spec
 
@@ -15,6 +15,8 @@ __all__ = [
     "learn_spec",
     "rebuild_spec",
     "build_matrices",
+    "column_matrices",
+    "rows_with_nan",
     "level_codes",
     "numeric_values",
     "patsy_frame",

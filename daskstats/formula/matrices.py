@@ -6,6 +6,8 @@ Pure pandas, numpy and patsy: no dask here.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import patsy
@@ -14,7 +16,7 @@ from daskstats.errors import DataError
 from daskstats.formula.frames import MISSING_RAISE, patsy_frame, rows_to_keep
 from daskstats.formula.spec import ModelSpec
 
-__all__ = ["build_matrices"]
+__all__ = ["build_matrices", "column_matrices", "ColumnMatrices", "rows_with_nan"]
 
 
 def build_matrices(
@@ -156,3 +158,84 @@ def _numeric_build(
 
     y = fill(y_terms) if with_response else None
     return y, fill(x_terms), kept
+
+
+class ColumnMatrices(NamedTuple):
+    """The response and design of one partition, read from its columns as they are.
+
+    Attributes
+    ----------
+    y : ndarray of shape (n_kept, k_y) or None
+    X : ndarray of shape (n_kept, p) or (n_kept, p - 1)
+        The design's columns (without the intercept when ``ones``): a read-only view of the
+        frame's float64 columns when they share one pandas block and no row was dropped.
+    kept : ndarray of int
+    ones : bool
+        The design's first column is the intercept, a column of ones not in ``X``.
+    """
+
+    y: np.ndarray | None
+    X: np.ndarray
+    kept: np.ndarray
+    ones: bool
+
+
+def rows_with_nan(X: np.ndarray) -> np.ndarray:
+    """Rows of ``X`` (n, p) holding a NaN, as a boolean mask, without an ``(n, p)`` temporary:
+    a row's sum is NaN when it holds one (or both infinities: those rows are checked one by
+    one)."""
+    if X.shape[1] == 0:
+        return np.zeros(X.shape[0], dtype=bool)
+    if X.shape[1] == 1:
+        return np.isnan(X[:, 0])
+    maybe = np.flatnonzero(np.isnan(X @ np.ones(X.shape[1])))
+    bad = np.zeros(X.shape[0], dtype=bool)
+    if len(maybe):
+        bad[maybe] = np.isnan(X[maybe]).any(axis=1)
+    return bad
+
+
+def _columns(frame: pd.DataFrame, names: list[str]) -> np.ndarray | None:
+    """``frame[names]`` as a float64 ``(n, k)`` array (a view of the frame's block when its
+    columns are float64 and share one), or None when a column is not plainly numeric."""
+    dtypes = frame.dtypes
+    for name in names:
+        dtype = dtypes[name]
+        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            return None
+    if len(set(names)) != len(names):
+        arrays = [frame[n].to_numpy(dtype=np.float64, na_value=np.nan) for n in names]
+        return np.column_stack(arrays)
+    return frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def column_matrices(
+    spec: ModelSpec, x_info, frame: pd.DataFrame, *, missing: str
+) -> ColumnMatrices | None:
+    """The response and design of a formula whose every term is one plain numeric column (or
+    the intercept, first), read from the frame's columns without copying them; None for any
+    other formula (products, transforms, categoricals: :func:`build_matrices`).
+
+    Gives patsy's matrices (the intercept implied): rows with a missing value in a used
+    column are dropped (a copy of the kept rows), or raise.
+    """
+    columns = set(frame.columns)
+    x_terms = _plain_numeric_terms(x_info, columns)
+    y_terms = _plain_numeric_terms(spec.y_info, columns)
+    if x_terms is None or y_terms is None:
+        return None
+    ones = bool(x_terms) and x_terms[0] == ()
+    x_names = x_terms[1:] if ones else x_terms
+    if any(len(t) != 1 for t in x_names) or any(len(t) != 1 for t in y_terms):
+        return None
+    X = _columns(frame, [t[0] for t in x_names])
+    y = _columns(frame, [t[0] for t in y_terms])
+    if X is None or y is None:
+        return None
+    bad = rows_with_nan(X) | rows_with_nan(y)
+    kept = rows_to_keep(bad, missing)
+    if kept is None:
+        kept = np.arange(len(frame))
+    else:
+        X, y = X[kept], y[kept]
+    return ColumnMatrices(y, X, kept, ones)

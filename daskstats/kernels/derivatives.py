@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from statsmodels.genmod.families import Family
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, dense_tdot
 from daskstats.design.layout import Layout
 from daskstats.families import likelihood, with_trials
 from daskstats.families.rows import rows_for
@@ -150,7 +150,7 @@ def derivatives_pass(block: Block, spec: DerivativesSpec) -> DerivativesPartial:
         llf = likelihood.generic_row_sums(family, y, mu, fw, vw, spec.loglike_scale)
     gradient = None
     if spec.score:
-        dense = block.X.T @ score
+        dense = dense_tdot(block.X, block.ones, score)
         levels = []
         for term, codes, values in zip(layout.coded, block.term_codes(), block.values):
             weight = score if values is None else score * values

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.genmod.families import Family
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, dense_tdot
 from daskstats.design.layout import Layout
 from daskstats.families import with_trials
 from daskstats.families.rows import rows_for
@@ -51,7 +51,8 @@ def gradient_pass(
     ``V(μ) ≤ c`` (Binomial 1/4, Gaussian 1). Computed on cache-sized slices of rows.
     """
     y = block.y
-    nrows, p = block.X.shape
+    nrows, p = block.nrows, block.n_dense
+    ones = block.ones
     family = with_trials(family, block.trials)
     rows_ops = rows_for(family, block.trials)
     prior, iweights = row_weights(block)
@@ -70,14 +71,14 @@ def gradient_pass(
         deriv = family.link.deriv(mu)
         variance = rows_ops.variance(mu)
         score = iws * (ys - mu) / (deriv * variance)
-        grad_dense -= Xs.T @ score
+        grad_dense -= dense_tdot(Xs, ones, score)
         unit_dev = rows_ops.unit_deviance(ys, mu)
         dev += float(unit_dev.sum() if prior is None else np.dot(prior[rows], unit_dev))
         if scores is not None:
             scores[rows] = score
         if diag:
             w = iws / (deriv**2 * variance)
-            diag_dense += (Xs * Xs).T @ w
+            diag_dense += dense_tdot(Xs * Xs, ones, w)
             if weights is not None:
                 weights[rows] = w
         if accumulator is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, dense_matrix
 from daskstats.design.layout import Layout
 from daskstats.kernels.coded import coded_sums
 from daskstats.kernels.linear import ROWS_PER_SLICE
@@ -57,7 +57,12 @@ class GramAccumulator:
         width = p + 1 if with_rhs else p
         self._p = p
         self._gram = np.zeros((width, width))
-        self._buffer = np.empty((min(ROWS_PER_SLICE, block.nrows), width))
+        rows = min(ROWS_PER_SLICE, block.nrows)
+        # columns stored column by column (a view of a frame's columns): a transposed buffer
+        # is filled along them, one contiguous column at a time
+        X = block.X
+        self._transposed = X.ndim == 2 and X.shape[0] > 1 and X.strides[0] == X.itemsize
+        self._buffer = np.empty((width, rows) if self._transposed else (rows, width))
         coded = bool(layout.coded)
         self._w = np.empty(block.nrows) if coded else None
         self._z = np.empty(block.nrows) if coded and with_rhs else None
@@ -68,18 +73,34 @@ class GramAccumulator:
         if self.with_rhs and z is None:
             raise ValueError("the working response z is needed for XᵀWz")
         p = self._p
-        X = self.block.X[rows]
+        block = self.block
+        X = block.X[rows]
         if p and self.signed:
-            self._gram[:p, :p] += X.T @ (X * w[:, None])
+            X = dense_matrix(X, block.ones)
+            self._gram[:p, :p] += np.dot(X.T, X * w[:, None])
             if z is not None and self.with_rhs:
-                self._gram[:p, p] += X.T @ (w * z)
+                self._gram[:p, p] += np.dot(X.T, w * z)
+        elif p and self._transposed:
+            root = np.sqrt(w)
+            Bt = self._buffer[:, : len(root)]
+            first = int(block.ones)
+            if first:
+                Bt[0] = root
+            np.multiply(X.T, root, out=Bt[first:p])
+            if z is not None and self.with_rhs:
+                np.multiply(z, root, out=Bt[p])
+            self._gram += np.dot(Bt, Bt.T)
         elif p:
             root = np.sqrt(w)
             B = self._buffer[: len(root)]
-            np.multiply(X, root[:, None], out=B[:, :p])
+            if block.ones:  # the implied column of ones, first: √w itself
+                B[:, 0] = root
+                np.multiply(X, root[:, None], out=B[:, 1:p])
+            else:
+                np.multiply(X, root[:, None], out=B[:, :p])
             if z is not None and self.with_rhs:
                 np.multiply(z, root, out=B[:, p])
-            self._gram += B.T @ B
+            self._gram += np.dot(B.T, B)
         if self._w is not None:
             self._w[rows] = w
             if self._z is not None and z is not None:
@@ -102,8 +123,8 @@ class GramAccumulator:
     def _coded_sums(self, w: np.ndarray) -> tuple[tuple[LevelSums, ...], dict | None]:
         block = self.block
         sizes = [t.n_levels for t in self.layout.coded]
-        sums = coded_sums(
-            block.codes, block.values, sizes, block.X, w, self._z, self.layout.intercept
-        )
+        # a block with coded terms stores its dense columns (the compiled loop reads rows)
+        X = dense_matrix(block.X, block.ones)
+        sums = coded_sums(block.codes, block.values, sizes, X, w, self._z, self.layout.intercept)
         levels = tuple(LevelSums(d, r, c) for d, r, c in zip(sums.diagonal, sums.rhs, sums.cross))
         return levels, sums.pairs or None

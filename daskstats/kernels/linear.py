@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from daskstats.design.block import Block, likelihood_weights, row_weights
+from daskstats.design.block import Block, dense_dot, dense_matrix, likelihood_weights, row_weights
 from daskstats.design.layout import Coefficients, Layout
 from daskstats.kernels.coded import add_coded_levels
 
@@ -38,14 +38,15 @@ def linear_predictor(
     values: tuple[np.ndarray | None, ...],
     coefficients: Coefficients,
     offset: np.ndarray | None = None,
+    ones: bool = False,
 ) -> np.ndarray:
     """``η = D β_d + Σ_t β_t[codes_t] · v_t + offset`` for rows with dense columns ``X``
     (n, p_d), per coded term the level codes and values (None: 1), and an optional offset.
 
     ``coefficients`` are the parameters split by
-    :meth:`~daskstats.design.layout.Layout.split`.
+    :meth:`~daskstats.design.layout.Layout.split`; ``ones``: the dense design is ``[1, X]``.
     """
-    eta = X @ coefficients.dense
+    eta = dense_dot(X, ones, coefficients.dense)
     for term_codes, term_values, levels in zip(codes, values, coefficients.levels):
         if term_values is None:
             eta += levels[term_codes]
@@ -61,7 +62,7 @@ def block_linear_predictor(
 ) -> np.ndarray:
     """:func:`linear_predictor` on ``rows`` of a block (offset and log exposure included)."""
     if coefficients.levels and all(v is None for v in block.values):
-        eta = block.X[rows] @ coefficients.dense
+        eta = dense_dot(block.X[rows], block.ones, coefficients.dense)
         if add_coded_levels(eta, block.codes, rows, coefficients.levels):
             if block.offset is not None:
                 eta += block.offset[rows]
@@ -72,6 +73,7 @@ def block_linear_predictor(
         tuple(None if v is None else v[rows] for v in block.values),
         coefficients,
         None if block.offset is None else block.offset[rows],
+        block.ones,
     )
 
 
@@ -79,7 +81,7 @@ def dense_design(block: Block, layout: Layout, rows: slice = slice(None)) -> np.
     """The design's ``rows`` as one dense ``(n, p)`` array in parameter order: the dense
     columns, and every coded term's indicator (times its value) columns (``O(n·p)`` memory:
     for the model's ``exog`` and the per-row covariances, not for a pass's sums)."""
-    X = block.X[rows]
+    X = dense_matrix(block.X[rows], block.ones)
     n = X.shape[0]
     out = np.zeros((n, layout.n_params))
     out[:, layout.dense] = X

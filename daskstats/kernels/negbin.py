@@ -195,7 +195,7 @@ def negbin_pass(
         hessian[:p, :p] = -full_matrix(accumulator.result(), layout)
         size = max(1, (1 << 20) // max(p + 1, 1))
         for rows in row_slices(block.nrows, size):
-            X = block.X[rows] if not layout.coded else dense_design(block, layout, rows)
+            X = dense_design(block, layout, rows)
             both = X.T @ np.column_stack([d_eta[rows], d_eta_alpha[rows]])
             score[:p] += both[:, 0]
             hessian[:p, p] += both[:, 1]

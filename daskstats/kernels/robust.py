@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import sparse
 from statsmodels.genmod.families import Family
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, dense_matrix
 from daskstats.design.layout import Layout
 from daskstats.families import with_trials
 from daskstats.kernels.gram import GramAccumulator
@@ -144,7 +144,13 @@ def group_score_sums(
     score, _, _ = score_parts(block, layout, family, params, scale)
     ids, keys = group_ids(groups[list(group_columns)])
     sums = sparse_group_sums(
-        ids, len(keys), block.X, score, block.term_codes(), block.values, layout
+        ids,
+        len(keys),
+        dense_matrix(block.X, block.ones),
+        score,
+        block.term_codes(),
+        block.values,
+        layout,
     )
     frame = keys.iloc[sums.row].reset_index(drop=True)
     frame[GROUP_PARAM] = sums.col.astype(np.int64)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from statsmodels.genmod.families import Family
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, dense_matrix
 from daskstats.design.layout import Layout
 from daskstats.families import with_trials
 from daskstats.kernels.linear import block_linear_predictor
@@ -215,5 +215,12 @@ def block_average(
     eta = block_linear_predictor(block, layout.split(params))
     family = with_trials(family, block.trials)
     return average_sums(
-        eta, block.X, block.term_codes(), block.values, layout, family, which, weights
+        eta,
+        dense_matrix(block.X, block.ones),
+        block.term_codes(),
+        block.values,
+        layout,
+        family,
+        which,
+        weights,
     )

@@ -273,6 +273,7 @@ class Model(ModelData, PerRowResults):
             persist=persist,
             persist_fraction=limits.persist_fraction,
             blocks_per_thread=limits.blocks_per_thread,
+            pool_below_bytes=limits.pool_below_bytes,
         )
         self._initialize(
             formula=formula,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
-from daskstats.design.block import Block
+from daskstats.design.block import Block, dense_matrix
 from daskstats.design.build import BlockBuilder, combined_offset
 from daskstats.design.layout import Layout
 from daskstats.design.matrices import layout_matrices
@@ -99,7 +99,8 @@ def block_predictions(block: Block, layout: Layout, params, values_fn: Callable,
     family = args[0] if args else None
     if family is not None and block.trials is not None:
         args = (with_trials(family, block.trials), *args[1:])
-    return values_fn(eta, block.X, block.term_codes(), block.values, layout, *args)
+    X = dense_matrix(block.X, block.ones)
+    return values_fn(eta, X, block.term_codes(), block.values, layout, *args)
 
 
 def _design_of(frame, spec, layout: Layout, params, offset_col, exposure_col):

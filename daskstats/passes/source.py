@@ -61,14 +61,14 @@ def memory_available() -> float:
         return float("inf")
 
 
-def _decide_persist(frame: dd.DataFrame, n_columns: int, fraction: float) -> bool:
-    """Persist when the design takes at most ``fraction`` of the memory available.
+def _design_bytes(frame: dd.DataFrame, n_columns: int) -> float:
+    """Bytes of the design of ``frame`` (``n_columns`` dense columns, plus the response and
+    per-row extras).
 
     The row count comes from ``len(frame)``: free for in-memory data, read from the parquet
     metadata for parquet sources (a pass over the data only for text formats).
     """
-    size = float(len(frame)) * (n_columns + 4) * 8
-    return size <= fraction * memory_available()
+    return float(len(frame)) * (n_columns + 4) * 8
 
 
 def _build(frame, packed: Opaque):
@@ -83,9 +83,11 @@ def build_source(
     persist: bool | None,
     persist_fraction: float,
     blocks_per_thread: int = 0,
+    pool_below_bytes: float = float("inf"),
 ) -> BlockSource:
     """The blocks of ``data`` (persisted when they fit in memory, or when asked; then pooled
-    into about ``blocks_per_thread`` per worker thread when there are more partitions)."""
+    into about ``blocks_per_thread`` per worker thread when there are more partitions, whose
+    designs average fewer than ``pool_below_bytes`` bytes)."""
     frame = data[builder.columns]
     parts = frame.to_delayed()
     # named keys and an opaque argument: dask neither tokenizes the builder (by its repr: the
@@ -96,11 +98,18 @@ def build_source(
         delayed(_build, pure=False)(part, packed, dask_key_name=f"{prefix}-{i}")
         for i, part in enumerate(parts)
     ]
+    size: list[float] = []  # computed once, when needed
+
+    def design_bytes() -> float:
+        if not size:
+            size.append(_design_bytes(frame, builder.layout.n_dense + 1))
+        return size[0]
+
     if persist is None:
-        persist = _decide_persist(frame, builder.layout.n_dense + 1, persist_fraction)
+        persist = design_bytes() <= persist_fraction * memory_available()
     if persist:
         groups = pool_groups(len(blocks), worker_threads(), blocks_per_thread)
-        if len(groups) < len(blocks):
+        if len(groups) < len(blocks) and design_bytes() < pool_below_bytes * len(blocks):
             pooled, views = pooled_graph(blocks, groups)
             held = dask.persist(*pooled, *views)
             return BlockSource(list(held[len(pooled) :]), True, False, list(held[: len(pooled)]))
