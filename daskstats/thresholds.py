@@ -80,7 +80,7 @@ class Thresholds:
     penalized_max_params: int = 2000
     persist_fraction: float = 0.5
     prototype_rows: int = 200
-    sample_start_rows: int = 200_000
+    sample_start_rows: int = 50_000
     sample_start_max_params: int = 1000
     split_every: int = 8
     blocks_per_thread: int = 4

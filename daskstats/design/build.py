@@ -97,10 +97,11 @@ class BlockBuilder:
         positions = rows_to_keep(bad, self.missing, _MISSING_EXTRAS)
         if positions is not None:
             frame = frame.iloc[positions]
+        variables = list(self.spec.variables)
         matrices = layout_matrices(
             self.spec,
             self.layout,
-            frame[list(self.spec.variables)],
+            frame if list(frame.columns) == variables else frame[variables],
             missing=self.missing,
             views=True,
         )
