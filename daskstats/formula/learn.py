@@ -164,7 +164,7 @@ def learn_spec(
             raise DataError(f"formula {formula!r} has no response on the left of '~'.")
         columns = [str(c) for c in reader.columns]
         _check_names(desc, columns, eval_env)
-        eval_env = restricted_env(formula, eval_env)
+        eval_env = restricted_env(formula, eval_env, columns)
         variables = factor_variables(all_factors(desc), columns)
 
         head = patsy_frame(reader.first_rows(variables, prototype_rows))

@@ -19,7 +19,7 @@ import re
 import sys
 import types
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -110,17 +110,22 @@ def factor_variables(factors, columns) -> tuple[str, ...]:
     return tuple(c for c in columns if c in used)
 
 
-def restricted_env(formula: str, eval_env: patsy.EvalEnvironment) -> patsy.EvalEnvironment:
-    """The caller's namespace cut down to the names the formula uses (plus numpy as ``np``).
+def restricted_env(
+    formula: str, eval_env: patsy.EvalEnvironment, columns: Collection[str] = ()
+) -> patsy.EvalEnvironment:
+    """The caller's namespace cut down to the names the formula uses (plus numpy as ``np``),
+    without the data's ``columns`` (patsy reads those from the data first).
 
     Keeps the spec small and picklable (it travels to the workers) without the caller's
-    unrelated globals.
+    unrelated globals — or a variable of the caller that a column's name shadows (a client
+    named ``c`` beside a column ``c``).
     """
     names: set[str] = set()
     for factor in all_factors(parse_formula(formula)):
         code = getattr(factor, "code", None)
         if code is not None:
             names.update(ast_names(code))
+    names.difference_update(columns)
     namespace: dict = {"np": np}
     if "Treatment" in names:  # C(g, Treatment("b")) on a many-level factor stores no matrix
         namespace["Treatment"] = LazyTreatment

@@ -180,6 +180,7 @@ class Model(ModelData, PerRowResults):
                 fuse=source.fusable,
                 split_every=limits.split_every,
                 pooled=source.pooled,
+                stream=source.stream,
             )
         )
         self._summary: DataSummary | None = None

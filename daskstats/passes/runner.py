@@ -18,6 +18,7 @@ from dask.delayed import Delayed, delayed
 from daskstats.linalg.threads import one_blas_thread
 from daskstats.partials import Partial, combine_all
 from daskstats.passes.errors import active_client, cluster_errors
+from daskstats.passes.stream import StreamGraph
 
 __all__ = ["PassRunner", "Opaque", "tree_combine", "kernel_tasks"]
 
@@ -101,6 +102,9 @@ class PassRunner:
     pooled : list of Delayed or None
         The design's blocks pooled into a few per worker thread
         (:mod:`~daskstats.passes.pool`), for the passes that only sum over rows.
+    stream : StreamGraph or None
+        A streamed design's read-and-build graph, materialized once
+        (:mod:`~daskstats.passes.stream`): a pass adds one layer of tasks on top of it.
     """
 
     blocks: list
@@ -110,6 +114,7 @@ class PassRunner:
     log: list = field(default_factory=list)
     progress: bool = False
     pooled: list | None = None
+    stream: StreamGraph | None = None
 
     @property
     def pass_blocks(self) -> list:
@@ -139,8 +144,13 @@ class PassRunner:
         """
         started = time.perf_counter()
         label = name or kernel.__name__
-        blocks = self.pass_blocks if pooled and per_block is None else self.blocks
-        graph = tree_combine(kernel_tasks(kernel, blocks, args, per_block), self.split_every)
+        if self.stream is not None and per_block is None:
+            graph = self.stream.reduce(
+                _call, _combine_many, (kernel,), (Opaque(args),), label, self.split_every
+            )
+        else:
+            blocks = self.pass_blocks if pooled and per_block is None else self.blocks
+            graph = tree_combine(kernel_tasks(kernel, blocks, args, per_block), self.split_every)
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
         with cluster_errors(label), fused(self.fuse):

@@ -21,6 +21,7 @@ from daskstats.design.build import BlockBuilder
 from daskstats.passes.errors import active_client
 from daskstats.passes.pool import pool_groups, pooled_graph, worker_threads
 from daskstats.passes.runner import Opaque
+from daskstats.passes.stream import StreamGraph
 
 __all__ = ["BlockSource", "build_source", "memory_available"]
 
@@ -40,12 +41,16 @@ class BlockSource:
     pooled : list of dask.delayed.Delayed or None
         A persisted design of many partitions pooled into a few blocks per worker thread
         (:mod:`~daskstats.passes.pool`); ``blocks`` are then views of their rows.
+    stream : StreamGraph or None
+        A streamed design's read-and-build graph, materialized once
+        (:mod:`~daskstats.passes.stream`).
     """
 
     blocks: list
     persisted: bool
     fusable: bool = False
     pooled: list | None = None
+    stream: StreamGraph | None = None
 
 
 def memory_available() -> float:
@@ -116,4 +121,5 @@ def build_source(
         blocks = list(dask.persist(*blocks))
     # one root task per partition (all partitions share one graph holding just those tasks)
     fusable = not persist and len(parts[0].__dask_graph__()) == len(parts)
-    return BlockSource(blocks, bool(persist), fusable)
+    stream = None if persist else StreamGraph.of(blocks)
+    return BlockSource(blocks, bool(persist), fusable, stream=stream)
