@@ -17,7 +17,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from dask._task_spec import Task, TaskRef, convert_legacy_graph
+from dask._task_spec import (
+    Alias,
+    GraphNode,
+    Task,
+    TaskRef,
+    convert_legacy_graph,
+    fuse_linear_task_spec,
+)
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
@@ -31,19 +38,26 @@ class StreamGraph:
     Attributes
     ----------
     tasks : Mapping
-        The read-and-build graph of every block (dask task-spec nodes).
+        The read-and-build graph of every block (dask task-spec nodes), each block's linear
+        chain (read, select, build) fused into one task.
     keys : list
         The key of each block, in partition order.
+    inline : list
+        Each block's fused task, run inside the pass's kernel task (one task per partition
+        per pass: a streamed block is never held between tasks), or its key.
     """
 
     tasks: Mapping
     keys: list
+    inline: list
 
     @classmethod
     def of(cls, blocks: list[Delayed]) -> StreamGraph:
         """The graph of ``blocks`` (one delayed block per partition), merged once."""
         graph = HighLevelGraph.merge(*[b.__dask_graph__() for b in blocks])
-        return cls(convert_legacy_graph(dict(graph)), [b.key for b in blocks])
+        keys = [b.key for b in blocks]
+        tasks = fuse_linear_task_spec(convert_legacy_graph(dict(graph)), keys)
+        return cls(tasks, keys, [_inline(tasks, key) for key in keys])
 
     def reduce(
         self,
@@ -59,9 +73,9 @@ class StreamGraph:
         prefix = f"{name}-{uuid.uuid4().hex}"
         layer: dict = {}
         level = []
-        for i, key in enumerate(self.keys):
+        for i in range(len(self.keys)):
             out = f"{prefix}-{i}"
-            layer[out] = Task(out, call, *head, TaskRef(key), *tail)
+            layer[out] = Task(out, call, *head, self.inline[i], *tail)
             level.append(out)
         depth = 0
         while len(level) > 1 or depth == 0:
@@ -77,3 +91,13 @@ class StreamGraph:
             {"blocks": set(), prefix: {"blocks"}},
         )
         return Delayed(level[0], graph, layer=prefix)
+
+
+def _inline(tasks: Mapping, key) -> GraphNode | TaskRef:
+    """The task that computes ``key`` (through aliases), to run inside another task, or a
+    reference to ``key`` when it is not a task of its own (data, a future)."""
+    seen = 0
+    node = tasks.get(key)
+    while isinstance(node, Alias) and seen < 100:
+        key, node, seen = node.target, tasks.get(node.target), seen + 1
+    return node if isinstance(node, Task) else TaskRef(key)
