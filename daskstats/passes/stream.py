@@ -3,12 +3,12 @@
 A streamed design (larger than memory) is read and built again in every pass: one task per
 partition reads it, builds its block and runs the kernel (fused). Built from one dask
 ``Delayed`` per partition, every pass merged a high-level graph of a layer per partition and
-culled each layer: with 1,000 partitions that cost ~1.4 s of the client's time per pass,
-more than the 400-row partitions' work. Here the graph that reads and builds the blocks is
-merged and materialized once per model (:class:`StreamGraph`), and a pass adds one layer of
-plain tasks on top of it — a kernel task per block and the combine tree — so a pass's graph
-costs a few microseconds per partition to write (0.3 s of client time at 1,000 partitions,
-most of it dask's scheduling of the tasks).
+culled each layer: with 1,000 partitions that cost ~1.4 s of the client's time per pass.
+Here the graph that reads and builds the blocks is merged, fused (each partition's chain into
+one task) and materialized once per model (:class:`StreamGraph`), and a pass adds one layer
+of tasks on top of it — per block, its kernel with the block's build run inline, and the
+combine tree — so writing a pass's graph costs microseconds per partition (~0.4 s of client
+time per pass at 1,000 partitions, most of it dask ordering and scheduling the tasks).
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ class StreamGraph:
         name: str,
         split_every: int,
     ) -> Delayed:
-        """One pass: ``call(*head, block, *tail)`` on every block, combined by a tree of
-        ``combine`` tasks ``split_every`` wide (``combine`` on one task: its list)."""
+        """One pass: ``call(*head, block, *tail)`` on every block (its build run inside the
+        same task), combined by a tree of ``combine`` tasks ``split_every`` wide (at least
+        one level, so a single block is combined too)."""
         prefix = f"{name}-{uuid.uuid4().hex}"
         layer: dict = {}
         level = []
