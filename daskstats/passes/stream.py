@@ -39,7 +39,8 @@ class StreamGraph:
     ----------
     tasks : Mapping
         The read-and-build graph of every block (dask task-spec nodes), each block's linear
-        chain (read, select, build) fused into one task.
+        chain (read, select, build) fused into one task when dask's fusion gives a complete
+        graph.
     keys : list
         The key of each block, in partition order.
     inline : list
@@ -56,7 +57,12 @@ class StreamGraph:
         """The graph of ``blocks`` (one delayed block per partition), merged once."""
         graph = HighLevelGraph.merge(*[b.__dask_graph__() for b in blocks])
         keys = [b.key for b in blocks]
-        tasks = fuse_linear_task_spec(convert_legacy_graph(dict(graph)), keys)
+        tasks = convert_legacy_graph(dict(graph))
+        fused = fuse_linear_task_spec(tasks, keys)
+        # dask's fusion can leave a fused task naming a key it absorbed (seen with
+        # dd.from_delayed); keep the unfused graph then (or when a key is a future's)
+        if all(d in fused for node in fused.values() for d in node.dependencies):
+            tasks = fused
         return cls(tasks, keys, [_inline(tasks, key) for key in keys])
 
     def reduce(
