@@ -97,11 +97,12 @@ class BlockBuilder:
         positions = rows_to_keep(bad, self.missing, _MISSING_EXTRAS)
         if positions is not None:
             frame = frame.iloc[positions]
-        variables = list(self.spec.variables)
+        # the frame as it is (its formula columns are read by name): selecting columns as a
+        # frame would make pandas copy them
         matrices = layout_matrices(
             self.spec,
             self.layout,
-            frame if list(frame.columns) == variables else frame[variables],
+            frame,
             missing=self.missing,
             views=True,
         )

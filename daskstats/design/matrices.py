@@ -93,9 +93,10 @@ def layout_matrices(
     """The matrices of one partition (rows with a missing value in a used column dropped, or a
     :class:`~daskstats.errors.DataError` with ``missing="raise"``).
 
-    With ``views`` (a model's blocks), a design of plain numeric columns is read from the
-    frame's columns as they are (:func:`~daskstats.formula.column_matrices`: no copy, the
-    intercept implied); otherwise ``X`` is a new C-ordered array of every dense column.
+    With ``views`` (a model's blocks), dense columns that are plain numeric columns are read
+    from the frame's columns as they are (:func:`~daskstats.formula.column_matrices`: no
+    copy, the intercept implied), beside coded terms too; otherwise ``X`` is a new C-ordered
+    array of every dense column.
     """
     if isinstance(spec, ArraySpec):
         return _array_matrices(spec, frame, missing, with_response, views)
@@ -123,7 +124,15 @@ def layout_matrices(
     if positions is not None:
         local = local.iloc[positions]
     dense_info = spec.x_subset(layout.dense_terms or ())
-    if dense_info is not None:
+    columns = None
+    if dense_info is not None and views and with_response:
+        # the frame itself when no row was dropped (pandas copies columns it re-indexes)
+        source = frame if positions is None else local
+        columns = column_matrices(spec, dense_info, source, missing=missing)
+    ones = False
+    if columns is not None:  # the dense columns as they are (no copy), the intercept implied
+        y, X, kept, ones = columns
+    elif dense_info is not None:
         y, X, kept = build_matrices(
             spec, local, missing=missing, with_response=with_response, x_info=dense_info
         )
@@ -141,4 +150,4 @@ def layout_matrices(
             column = factor_values[code][rows]
             value = column if value is None else value * column
         values.append(None if value is None else np.ascontiguousarray(value, dtype=np.float64))
-    return LayoutMatrices(y, X, rows, tuple(codes), tuple(values))
+    return LayoutMatrices(y, X, rows, tuple(codes), tuple(values), ones=ones)

@@ -16,7 +16,13 @@ from daskstats.errors import DataError
 from daskstats.formula.frames import MISSING_RAISE, patsy_frame, rows_to_keep
 from daskstats.formula.spec import ModelSpec
 
-__all__ = ["build_matrices", "column_matrices", "ColumnMatrices", "rows_with_nan"]
+__all__ = [
+    "build_matrices",
+    "column_matrices",
+    "ColumnMatrices",
+    "rows_with_nan",
+    "strided_view",
+]
 
 
 def build_matrices(
@@ -196,20 +202,52 @@ def rows_with_nan(X: np.ndarray) -> np.ndarray:
     return bad
 
 
+# numpy 2 moved it to numpy.lib.array_utils
+_byte_bounds = getattr(np.lib, "array_utils", np).byte_bounds
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def strided_view(columns: list[np.ndarray]) -> np.ndarray | None:
+    """The ``(n, k)`` read-only view whose columns are ``columns``, when they are equally
+    spaced float64 columns of one array (a pandas block's rows: selecting them as a frame
+    makes pandas copy them), else None."""
+    first = columns[0]
+    root = _root(first)
+    if not all(c.dtype == np.float64 and c.ndim == 1 and c.strides == (8,) for c in columns):
+        return None
+    if any(_root(c) is not root or len(c) != len(first) for c in columns):
+        return None
+    starts = [c.__array_interface__["data"][0] for c in columns]
+    step = starts[1] - starts[0]
+    if step == 0 or step % 8 or any(b - a != step for a, b in zip(starts, starts[1:])):
+        return None
+    low, high = _byte_bounds(root)
+    if min(starts) < low or max(starts) + 8 * len(first) > high:
+        return None
+    return np.lib.stride_tricks.as_strided(
+        first, shape=(len(first), len(columns)), strides=(8, step), writeable=False
+    )
+
+
 def _columns(frame: pd.DataFrame, names: list[str]) -> np.ndarray | None:
-    """``frame[names]`` as a float64 ``(n, k)`` array (a view of the frame's block when its
-    columns are float64 and share one), or None when a column is not plainly numeric."""
+    """``frame[names]`` as a float64 ``(n, k)`` array — a view of the frame's columns when
+    they are float64 columns of one pandas block, else a copy — or None when a column is not
+    plainly numeric."""
     dtypes = frame.dtypes
     for name in names:
         dtype = dtypes[name]
         if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
             return None
-    if len(names) == 1:  # one column: no frame to build (a pandas getitem costs ~1 ms)
-        return frame[names[0]].to_numpy(dtype=np.float64, na_value=np.nan)[:, None]
-    if len(set(names)) != len(names):
-        arrays = [frame[n].to_numpy(dtype=np.float64, na_value=np.nan) for n in names]
-        return np.column_stack(arrays)
-    return frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    arrays = [frame[n].to_numpy(dtype=np.float64, na_value=np.nan) for n in names]
+    if len(arrays) == 1:
+        return arrays[0][:, None]
+    view = strided_view(arrays)
+    return view if view is not None else np.column_stack(arrays)
 
 
 def column_matrices(

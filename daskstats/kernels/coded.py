@@ -268,6 +268,12 @@ def warm_up() -> None:
         X, w = np.ones((2, 2)), np.ones(2)
         coded_sums(codes, (None, None), [1, 1], X, w, w, 0)
         coded_sums(codes, (None, w), [1, 1], X, w, w)
+        # dense columns read where they are: read-only views of a frame's columns, column-
+        # stored (a whole block, or the rows of a larger one)
+        for view in (np.ones((3, 2), order="F")[:2], np.ones((2, 2), order="F")):
+            view.flags.writeable = False
+            coded_sums(codes, (None, None), [1, 1], view, w, w, ones=True)
+            coded_sums(codes, (None, w), [1, 1], view, w, w, ones=True)
         add_coded_levels(np.zeros(2), codes, slice(0, 2), (np.zeros(1), np.zeros(1)))
 
     threading.Thread(target=run, name="daskstats-warm-up", daemon=True).start()
@@ -302,6 +308,7 @@ def coded_sums(
     w: np.ndarray,
     z: np.ndarray | None,
     intercept: int | None = None,
+    ones: bool = False,
 ) -> CodedSums:
     """The coded terms' sums over all rows of a block (compiled; numpy without numba).
 
@@ -316,38 +323,49 @@ def coded_sums(
         Weights and working response (``z`` None: no right-hand side).
     intercept : int, optional
         Index of a dense column of ones (its cross sums are the diagonal's).
+    ones : bool
+        The dense design is ``[1, X]`` (the intercept implied: ``X`` may be a view of a
+        frame's columns, read where it is).
     """
     if _plain is None:  # pragma: no cover - depends on the environment
-        return coded_sums_numpy(codes, values, sizes, X, w, z)
+        return coded_sums_numpy(codes, values, sizes, X if not ones else _with_ones(X), w, z)
     k = len(sizes)
-    out = CodedSums(sizes, X.shape[1], z is not None, nrows=len(w))
+    out = CodedSums(sizes, X.shape[1] + int(ones), z is not None, nrows=len(w))
     terms = as_code_terms(codes)
     common = (
         out.level_offsets,
         out.pair_index.ravel(),  # pair (s, t) at s·k + t; -1: none, or sparse
         np.asarray(sizes, dtype=np.int64),
-        np.ascontiguousarray(X),
+        X if ones else np.ascontiguousarray(X),
         w,
         np.empty(0) if z is None else z,
         z is not None,
         out.diagonal_flat,
         out.rhs_flat,
-        out.cross_flat,
+        out.cross_flat[:, 1:] if ones else out.cross_flat,
         out.pairs_flat,
     )
     slots = [t for t, v in enumerate(values) if v is not None]
     if not slots:
-        first = 1 if intercept == 0 else 0
+        first = 1 if intercept == 0 and not ones else 0
         _plain(terms, first, *common)
-        if first:
+        if first or ones:
             out.cross_flat[:, 0] = out.diagonal_flat
     else:
         value_slot = np.full(k, -1, dtype=np.int64)
         value_slot[slots] = np.arange(len(slots))
         value_rows = np.stack([values[t] for t in slots], axis=0)
         _values(terms, value_rows, value_slot, *common)
+        if ones:  # the implied column of ones: Σ_{i∈ℓ} w v per level
+            for t, (term_codes, term_values) in enumerate(zip(terms, values)):
+                weight = w if term_values is None else w * term_values
+                out.cross[t][:, 0] = np.bincount(term_codes, weights=weight, minlength=sizes[t])
     out.add_sparse_pairs(tuple(terms), values, w)
     return out
+
+
+def _with_ones(X: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones(X.shape[0]), X])
 
 
 def coded_sums_numpy(

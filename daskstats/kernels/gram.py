@@ -123,8 +123,15 @@ class GramAccumulator:
     def _coded_sums(self, w: np.ndarray) -> tuple[tuple[LevelSums, ...], dict | None]:
         block = self.block
         sizes = [t.n_levels for t in self.layout.coded]
-        # a block with coded terms stores its dense columns (the compiled loop reads rows)
-        X = dense_matrix(block.X, block.ones)
-        sums = coded_sums(block.codes, block.values, sizes, X, w, self._z, self.layout.intercept)
+        sums = coded_sums(
+            block.codes,
+            block.values,
+            sizes,
+            block.X,
+            w,
+            self._z,
+            None if block.ones else self.layout.intercept,
+            ones=block.ones,
+        )
         levels = tuple(LevelSums(d, r, c) for d, r, c in zip(sums.diagonal, sums.rhs, sums.cross))
         return levels, sums.pairs or None

@@ -76,6 +76,19 @@ def _design_bytes(frame: dd.DataFrame, n_columns: int) -> float:
     return float(len(frame)) * (n_columns + 4) * 8
 
 
+#: dask expressions of frames already in memory (from pandas, or persisted)
+IN_MEMORY = ("FromPandas", "FromGraph")
+
+
+def _needed_columns(data: dd.DataFrame, columns: list[str]) -> dd.DataFrame:
+    """The columns of ``data`` a model reads: selected at the source (a parquet read reads
+    only those), but not from a frame already in memory, whose selection would make pandas
+    copy them (the blocks read the columns they need by name, where they are)."""
+    if type(getattr(data, "expr", None)).__name__ in IN_MEMORY:
+        return data
+    return data[columns]
+
+
 def _build(frame, packed: Opaque):
     (builder,) = packed.args
     return builder(frame)
@@ -93,7 +106,7 @@ def build_source(
     """The blocks of ``data`` (persisted when they fit in memory, or when asked; then pooled
     into about ``blocks_per_thread`` per worker thread when there are more partitions, whose
     designs average fewer than ``pool_below_bytes`` bytes)."""
-    frame = data[builder.columns]
+    frame = _needed_columns(data, builder.columns)
     parts = frame.to_delayed()
     # named keys and an opaque argument: dask neither tokenizes the builder (by its repr: the
     # spec's patsy objects and prototype rows, ~0.1 s) nor walks it looking for collections

@@ -24,6 +24,7 @@ from daskstats.design.block import (
     pool,
 )
 from daskstats.design.layout import Layout
+from daskstats.design.matrices import layout_matrices
 from daskstats.kernels.gram import GramAccumulator
 from daskstats.kernels.linear import row_slices
 from daskstats.linalg.gram import full_matrix, full_rhs
@@ -58,6 +59,21 @@ def test_blocks_are_views_of_the_input_partitions_and_the_fit_is_statsmodels():
         res.get_influence().hat_matrix_diag, reference.get_influence().hat_matrix_diag, rtol=1e-7
     )
     pd.testing.assert_frame_equal(frame, before)  # the caller's data is not modified
+
+
+def test_a_formula_on_some_of_the_columns_reads_them_where_they_are():
+    frame = _frame()
+    ddf = dd.from_pandas(frame, npartitions=3, sort=False).persist()
+    with dask.config.set(scheduler="threads"):
+        parts = dask.compute(*ddf.to_delayed())
+        model = ds.GLM.from_formula("y ~ d + b", ddf, family=ds.families.Binomial())
+        blocks = dask.compute(*model.source.blocks)
+        res = model.fit()
+    for block, part in zip(blocks, parts, strict=True):
+        assert np.shares_memory(block.X, part["b"].to_numpy())
+        np.testing.assert_array_equal(block.X, part[["d", "b"]].to_numpy())
+    reference = smf.glm("y ~ d + b", frame, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(res.params, reference.params, rtol=1e-10)
 
 
 def test_dense_helpers_equal_the_materialized_design():
@@ -121,3 +137,26 @@ def test_large_partitions_are_not_pooled_small_ones_are():
         assert kept.runner.pooled is None and len(kept.runner.pass_blocks) == 40
         assert pooled.runner.pooled is not None and len(pooled.runner.pass_blocks) == 8
         np.testing.assert_allclose(kept.fit().params, pooled.fit().params, rtol=1e-12)
+
+
+def test_dense_columns_beside_coded_terms_are_views_too():
+    frame = _frame()
+    # a pandas Categorical beside one float block
+    levels = [f"l{i}" for i in range(30)]
+    frame["g"] = pd.Categorical(np.random.default_rng(4).choice(levels, len(frame)))
+    ddf = dd.from_pandas(frame, npartitions=3, sort=False).persist()
+    formula = "y ~ a + b + C(g) + c"
+    with dask.config.set(scheduler="threads"):
+        model = ds.GLM.from_formula(formula, ddf, family=ds.families.Binomial())
+        assert model.layout.coded  # C(g) kept as level codes
+        block = dask.compute(model.source.blocks[1])[0]
+        res = model.fit()
+    assert block.ones and block.X.shape == (2000, 3)
+    # the block's dense columns are those of the frame it was built from, not a copy
+    part = frame.iloc[2000:4000][["y", "a", "b", "g", "c"]]
+    matrices = layout_matrices(model.spec, model.layout, part, missing="drop", views=True)
+    assert matrices.ones and np.shares_memory(matrices.X, part["a"].to_numpy())
+    np.testing.assert_array_equal(matrices.X, block.X)
+    reference = smf.glm(formula, frame, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(res.params, reference.params[res.params.index], rtol=1e-9)
+    np.testing.assert_allclose(res.bse, reference.bse[res.params.index], rtol=1e-8)

@@ -11,6 +11,7 @@ import pytest
 
 from daskstats.errors import DataError
 from daskstats.formula import column_matrices, learn_spec, rows_with_nan
+from daskstats.formula.matrices import strided_view
 from daskstats.passes.frames import DaskReader
 
 
@@ -88,3 +89,28 @@ def test_rows_with_nan_flags_nan_rows_only():
     np.testing.assert_array_equal(rows_with_nan(np.asfortranarray(X)), rows_with_nan(X))
     np.testing.assert_array_equal(rows_with_nan(X[:, :1]), [False, True, False, False, False])
     assert rows_with_nan(np.empty((3, 0))).tolist() == [False] * 3
+
+
+def test_strided_view_of_equally_spaced_columns():
+    block = np.asfortranarray(np.random.default_rng(3).normal(size=(50, 6)))
+    columns = [block[:, j] for j in (0, 2, 4)]
+    view = strided_view(columns)
+    np.testing.assert_array_equal(view, np.column_stack(columns))
+    assert np.shares_memory(view, block) and not view.flags.writeable
+    backwards = strided_view([block[:, j] for j in (5, 3, 1)])
+    np.testing.assert_array_equal(backwards, block[:, [5, 3, 1]])
+    assert strided_view([block[:, j] for j in (0, 1, 3)]) is None  # unequal spacing
+    assert strided_view([block[:, 0], block[:, 1].copy()]) is None  # two arrays
+    assert strided_view([block[:, 0], block[:, 0]]) is None  # the same column twice
+    ints = np.asfortranarray(np.arange(20).reshape(10, 2))
+    assert strided_view([ints[:, 0], ints[:, 1]]) is None
+
+
+def test_a_subset_of_a_frames_columns_is_read_without_a_copy(frame):
+    data = frame.assign(d=frame["a"] * 2, e=1.0)  # columns the formula does not use
+    spec = _spec("y ~ c + a", data)
+    got = column_matrices(spec, spec.x_info, data, missing="drop")
+    _, X = patsy.dmatrices("y ~ c + a", data, return_type="dataframe")
+    np.testing.assert_array_equal(got.X, X.to_numpy()[:, 1:])
+    for name in ("a", "c"):
+        assert np.shares_memory(got.X, data[name].to_numpy())

@@ -36,13 +36,24 @@ def _indicators(codes, values):
 @pytest.mark.parametrize(
     "with_values", [False, True, "both"], ids=["plain", "values", "values-pair"]
 )
-@pytest.mark.parametrize("implementation", ["compiled", "compiled-intercept", "numpy"])
+@pytest.mark.parametrize(
+    "implementation",
+    ["compiled", "compiled-intercept", "compiled-ones-view", "compiled-ones-copy", "numpy"],
+)
 def test_coded_sums_equal_indicator_products(with_values, implementation):
     if implementation.startswith("compiled") and not HAVE_NUMBA:
         pytest.skip("numba is not installed")
     codes, values, X, w, z = _data(with_values)
     if implementation == "numpy":
         sums = coded_sums_numpy(codes, values, SIZES, X, w, z)
+    elif "ones" in implementation:
+        # the intercept implied, the other columns read where they are: the rows of a
+        # read-only column-stored block (a frame's columns), or a C-ordered copy
+        stored = np.asfortranarray(np.vstack([X[:, 1:], X[:, 1:]]))[:N]
+        if implementation.endswith("copy"):
+            stored = np.ascontiguousarray(stored)
+        stored.flags.writeable = False
+        sums = coded_sums(codes, values, SIZES, stored, w, z, ones=True)
     else:  # column 0 of X is the intercept: its cross sums may come from the diagonal
         intercept = 0 if implementation.endswith("intercept") else None
         sums = coded_sums(codes, values, SIZES, X, w, z, intercept)
