@@ -243,6 +243,8 @@ def _columns(frame: pd.DataFrame, names: list[str]) -> np.ndarray | None:
         dtype = dtypes[name]
         if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
             return None
+    if not names:  # the intercept alone
+        return np.empty((len(frame), 0))
     arrays = [frame[n].to_numpy(dtype=np.float64, na_value=np.nan) for n in names]
     if len(arrays) == 1:
         return arrays[0][:, None]

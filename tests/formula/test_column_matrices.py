@@ -114,3 +114,9 @@ def test_a_subset_of_a_frames_columns_is_read_without_a_copy(frame):
     np.testing.assert_array_equal(got.X, X.to_numpy()[:, 1:])
     for name in ("a", "c"):
         assert np.shares_memory(got.X, data[name].to_numpy())
+
+
+def test_the_intercept_alone(frame):
+    spec = _spec("y ~ 1", frame)
+    got = column_matrices(spec, spec.x_info, frame, missing="drop")
+    assert got.ones and got.X.shape == (len(frame), 0)
