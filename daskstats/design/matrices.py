@@ -107,7 +107,9 @@ def layout_matrices(
     if not layout.coded:
         y, X, kept = build_matrices(spec, frame, missing=missing, with_response=with_response)
         return LayoutMatrices(y, X, kept)
-    local = patsy_frame(frame.reset_index(drop=True))
+    # patsy's view of the formula's columns only (a block's frame holds every column)
+    used = [c for c in spec.variables if c in frame.columns]
+    local = patsy_frame(frame[used].reset_index(drop=True))
     is_na = np.zeros(len(local), dtype=bool)
     factor_codes: dict[str, np.ndarray] = {}
     factor_values: dict[str, np.ndarray] = {}

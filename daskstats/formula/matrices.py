@@ -59,7 +59,8 @@ def build_matrices(
     fast = _numeric_build(spec, x_info, frame, missing=missing, with_response=with_response)
     if fast is not None:
         return fast
-    local = patsy_frame(frame.reset_index(drop=True))
+    used = [c for c in spec.variables if c in frame.columns]  # patsy converts only these
+    local = patsy_frame(frame[used].reset_index(drop=True))
     infos = [spec.y_info, x_info] if with_response else [x_info]
     na_action = patsy.NAAction(on_NA="raise" if missing == "raise" else "drop")
     if len(local) == 0:
