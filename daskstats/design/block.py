@@ -293,26 +293,34 @@ def stored_summary(block: Block) -> DataSummary:
     return block.summary
 
 
+def _row_arrays(source: Block, rows: slice) -> dict:
+    """``rows`` of every per-row array of ``source`` (views), as ``Block`` fields."""
+
+    def cut(values):
+        return None if values is None else values[rows]
+
+    codes = source.codes[:, rows] if isinstance(source.codes, np.ndarray) else source.codes
+    return {
+        "X": source.X[rows],
+        "y": source.y[rows],
+        "codes": codes,
+        "values": tuple(cut(v) for v in source.values),
+        "offset": cut(source.offset),
+        "freq_weights": cut(source.freq_weights),
+        "var_weights": cut(source.var_weights),
+        "trials": cut(source.trials),
+    }
+
+
 def head(block: Block, rows: int) -> Block:
     """The first ``rows`` rows of a block (its summary dropped)."""
     keep = slice(0, rows)
-
-    def cut(values):
-        return None if values is None else values[keep]
-
-    codes = block.codes[:, keep] if isinstance(block.codes, np.ndarray) else block.codes
-    return Block(
-        X=block.X[keep],
-        y=block.y[keep],
-        codes=codes,
-        values=tuple(cut(v) for v in block.values),
-        offset=cut(block.offset),
-        freq_weights=cut(block.freq_weights),
-        var_weights=cut(block.var_weights),
-        trials=cut(block.trials),
+    return dataclasses.replace(
+        block,
+        **_row_arrays(block, keep),
         groups=None if block.groups is None else block.groups.iloc[keep],
-        kept=cut(block.kept),
-        ones=block.ones,
+        kept=None if block.kept is None else block.kept[keep],
+        summary=None,
     )
 
 
@@ -354,22 +362,5 @@ def pool(*blocks: Block) -> tuple[Block, ...]:
     for block in blocks:
         rows = slice(start, start + block.nrows)
         start = rows.stop
-
-        def cut(values, rows=rows):
-            return None if values is None else values[rows]
-
-        codes = pooled.codes[:, rows] if isinstance(pooled.codes, np.ndarray) else block.codes
-        views.append(
-            dataclasses.replace(
-                block,
-                X=pooled.X[rows],
-                y=pooled.y[rows],
-                codes=codes,
-                values=tuple(cut(v) for v in pooled.values),
-                offset=cut(pooled.offset),
-                freq_weights=cut(pooled.freq_weights),
-                var_weights=cut(pooled.var_weights),
-                trials=cut(pooled.trials),
-            )
-        )
+        views.append(dataclasses.replace(block, **_row_arrays(pooled, rows)))
     return (pooled, *views)

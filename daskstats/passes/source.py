@@ -9,6 +9,7 @@ source's partitions are single root tasks (e.g. one parquet read each).
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from dataclasses import dataclass
@@ -116,13 +117,8 @@ def build_source(
         delayed(_build, pure=False)(part, packed, dask_key_name=f"{prefix}-{i}")
         for i, part in enumerate(parts)
     ]
-    size: list[float] = []  # computed once, when needed
-
-    def design_bytes() -> float:
-        if not size:
-            size.append(_design_bytes(frame, builder.layout.n_dense + 1))
-        return size[0]
-
+    # computed once, and only when needed (the row count may cost a read)
+    design_bytes = functools.cache(lambda: _design_bytes(frame, builder.layout.n_dense + 1))
     if persist is None:
         persist = design_bytes() <= persist_fraction * memory_available()
     if persist:
