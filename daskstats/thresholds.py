@@ -69,6 +69,11 @@ class Thresholds:
         ... when its partitions' designs average fewer bytes than this (larger partitions
         cost far more to reduce than to schedule, and pooling copies them; unpooled, a
         design of plain numeric columns is the partitions' own columns, not a copy).
+    tasks_per_thread : int
+        On a local scheduler (no distributed client), a pass that sums over a held design
+        runs about this many tasks per thread, each reducing a run of consecutive blocks
+        (0: one task per block). Waiting for the scheduler to hand out the next task cost
+        ~1.5 ms per task (16 blocks of 125,000 rows: 125 ms per pass, 99 ms in 4 tasks).
     """
 
     codes_min_levels: int = 1
@@ -85,6 +90,7 @@ class Thresholds:
     split_every: int = 8
     blocks_per_thread: int = 4
     pool_below_bytes: int = 4 << 20
+    tasks_per_thread: int = 2
 
 
 _CURRENT: contextvars.ContextVar[Thresholds] = contextvars.ContextVar(

@@ -193,12 +193,13 @@ def learn_spec(
             def data_iter_maker():
                 return (patsy_frame(part) for part in reader.partitions(variables))
 
-        else:
-
-            def data_iter_maker():
-                return iter([prototype])
-
-        y_info, x_info = _builders(formula, data_iter_maker, eval_env, lazy_min_levels)
+            y_info, x_info = _builders(formula, data_iter_maker, eval_env, lazy_min_levels)
+        elif categorical:  # every level of every categorical factor, in the prototype
+            y_info, x_info = _builders(
+                formula, lambda: iter([prototype]), eval_env, lazy_min_levels
+            )
+        else:  # the prototype is the first rows, already learned
+            y_info, x_info = y_head, x_head
 
     for factor, info in y_info.factor_infos.items():
         if info.type == "categorical":

@@ -188,15 +188,21 @@ class ColumnMatrices(NamedTuple):
 
 
 def rows_with_nan(X: np.ndarray) -> np.ndarray:
-    """Rows of ``X`` (n, p) holding a NaN, as a boolean mask, without an ``(n, p)`` temporary:
-    a row's sum is NaN when it holds one (or both infinities: those rows are checked one by
-    one)."""
-    if X.shape[1] == 0:
+    """Rows of ``X`` (n, p) holding a NaN, as a boolean mask, without an ``(n, p)`` temporary.
+
+    A column's minimum is NaN when it holds one (one read of ``X``, along its columns when
+    it is stored by column, and the only one when there is no NaN). Otherwise a row's sum is
+    NaN when it holds one (or both infinities: those rows are checked one by one).
+    """
+    if X.shape[1] == 0 or X.shape[0] == 0:
         return np.zeros(X.shape[0], dtype=bool)
     if X.shape[1] == 1:
         return np.isnan(X[:, 0])
+    if not np.isnan(X.min(axis=0)).any():
+        return np.zeros(X.shape[0], dtype=bool)
     with np.errstate(invalid="ignore"):  # inf - inf: checked below
-        maybe = np.flatnonzero(np.isnan(np.dot(X, np.ones(X.shape[1]))))
+        total = np.dot(X, np.ones(X.shape[1])) if X.flags.c_contiguous else X @ np.ones(X.shape[1])
+        maybe = np.flatnonzero(np.isnan(total))
     bad = np.zeros(X.shape[0], dtype=bool)
     if len(maybe):
         bad[maybe] = np.isnan(X[maybe]).any(axis=1)

@@ -58,6 +58,7 @@ class GramAccumulator:
         self._p = p
         self._gram = np.zeros((width, width))
         rows = min(ROWS_PER_SLICE, block.nrows)
+        self._buffer_rows = max(rows, 1)
         # columns stored column by column (a view of a frame's columns): a transposed buffer
         # is filled along them, one contiguous column at a time
         X = block.X
@@ -74,6 +75,14 @@ class GramAccumulator:
             raise ValueError("the working response z is needed for XᵀWz")
         p = self._p
         block = self.block
+        start, stop, _ = rows.indices(block.nrows)
+        if not self.signed and stop - start > self._buffer_rows:
+            # a chunk of rows longer than the buffer: its cache-sized slices one by one
+            for lo in range(start, stop, self._buffer_rows):
+                hi = min(lo + self._buffer_rows, stop)
+                part = slice(lo - start, hi - start)
+                self.add(slice(lo, hi), w[part], None if z is None else z[part])
+            return
         X = block.X[rows]
         if p and self.signed:
             X = dense_matrix(X, block.ones)

@@ -24,6 +24,7 @@ from daskstats.families import likelihood, with_trials
 from daskstats.families.rows import rows_for
 from daskstats.kernels.gram import GramAccumulator
 from daskstats.kernels.linear import (
+    ROWS_PER_CHUNK,
     block_linear_predictor,
     likelihood_weights,
     row_slices,
@@ -151,7 +152,7 @@ def irls_pass(block: Block, spec: IRLSPassSpec) -> IRLSPartial:
     two_sided = isinstance(family, Binomial)
     correction = spec.correction and coefficients is not None
     mu_all = np.empty(nrows) if spec.loglike else None
-    for rows in row_slices(nrows):
+    for rows in row_slices(nrows, ROWS_PER_CHUNK):
         ys = y[rows]
         if coefficients is None:
             mu = _start_mu(family, ys, spec.y_mean)

@@ -25,6 +25,9 @@ __all__ = [
 #: 0.24 s at 64k, 0.40 s at 256k)
 ROWS_PER_SLICE = 8192
 
+#: rows per chunk of element-wise work
+ROWS_PER_CHUNK = 65536
+
 
 def row_slices(nrows: int, size: int = ROWS_PER_SLICE) -> Iterator[slice]:
     """Consecutive slices of at most ``size`` rows covering ``0..nrows``."""

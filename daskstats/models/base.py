@@ -181,6 +181,7 @@ class Model(ModelData, PerRowResults):
                 split_every=limits.split_every,
                 pooled=source.pooled,
                 stream=source.stream,
+                tasks_per_thread=limits.tasks_per_thread,
             )
         )
         self._summary: DataSummary | None = None

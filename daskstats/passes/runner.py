@@ -18,9 +18,10 @@ from dask.delayed import Delayed, delayed
 from daskstats.linalg.threads import one_blas_thread
 from daskstats.partials import Partial, combine_all
 from daskstats.passes.errors import active_client, cluster_errors
+from daskstats.passes.pool import pool_groups, worker_threads
 from daskstats.passes.stream import StreamGraph
 
-__all__ = ["PassRunner", "Opaque", "tree_combine", "kernel_tasks"]
+__all__ = ["PassRunner", "Opaque", "tree_combine", "kernel_tasks", "run_tasks", "combine_runs"]
 
 
 def fused(fuse: bool):
@@ -48,6 +49,18 @@ def _call(kernel: Callable, block, packed: Opaque, *own):
     return kernel(block, *own, *packed.args)
 
 
+def _call_run(kernel: Callable, packed: Opaque, *blocks) -> tuple:
+    return tuple(kernel(block, *packed.args) for block in blocks)
+
+
+def _pick(run: tuple, i: int) -> Partial:
+    return run[i]
+
+
+def _combine_picked(picks: tuple, *runs: tuple) -> Partial:
+    return combine_all([runs[r][i] for r, i in picks])
+
+
 def kernel_tasks(
     kernel: Callable, blocks: Sequence, args: tuple, per_block: Sequence[tuple] | None = None
 ) -> list[Delayed]:
@@ -64,6 +77,20 @@ def kernel_tasks(
     ]
 
 
+def run_tasks(kernel: Callable, blocks: Sequence, args: tuple, runs: list[list[int]]) -> list:
+    """One task per run of consecutive blocks, returning ``kernel(block, *args)`` of each
+    block of the run, in order (a pass of few tasks: the scheduler's cost per task, and the
+    wait for the next task, are paid once per run). :func:`combine_runs` sums them."""
+    packed = Opaque(args)
+    prefix = f"{kernel.__name__}-{uuid.uuid4().hex}"
+    return [
+        delayed(_call_run, pure=False)(
+            kernel, packed, *[blocks[i] for i in run], dask_key_name=f"{prefix}-{k}"
+        )
+        for k, run in enumerate(runs)
+    ]
+
+
 def tree_combine(parts: Sequence[Delayed], split_every: int = 8) -> Delayed:
     """Combine delayed partials with a tree of depth ``log_split_every(len(parts))``."""
     level = list(parts)
@@ -73,6 +100,23 @@ def tree_combine(parts: Sequence[Delayed], split_every: int = 8) -> Delayed:
             for i in range(0, len(level), split_every)
         ]
     return level[0]
+
+
+def combine_runs(tasks: Sequence[Delayed], runs: list[list[int]], split_every: int = 8) -> Delayed:
+    """:func:`tree_combine` of the blocks' partials held by :func:`run_tasks`' ``tasks``:
+    the same tree over the blocks, so the same sums in the same order as one task per block
+    (results do not depend on how many threads ran the pass)."""
+    where = [(k, i) for k, run in enumerate(runs) for i in range(len(run))]
+    if len(where) == 1:
+        return delayed(_pick)(tasks[0], 0)
+    level = []
+    for start in range(0, len(where), split_every):
+        members = where[start : start + split_every]
+        used = list(dict.fromkeys(k for k, _ in members))
+        position = {k: j for j, k in enumerate(used)}
+        picks = tuple((position[k], i) for k, i in members)
+        level.append(delayed(_combine_picked)(picks, *[tasks[k] for k in used]))
+    return tree_combine(level, split_every)
 
 
 def _collect(*parts):
@@ -105,6 +149,10 @@ class PassRunner:
     stream : StreamGraph or None
         A streamed design's read-and-build graph, materialized once
         (:mod:`~daskstats.passes.stream`): a pass adds one layer of tasks on top of it.
+    tasks_per_thread : int
+        On a local scheduler (no distributed client), a pass that sums over held blocks runs
+        about this many tasks per thread, each reducing a run of consecutive blocks (0: one
+        task per block). On a cluster each block stays its own task, run where it is held.
     """
 
     blocks: list
@@ -115,6 +163,7 @@ class PassRunner:
     progress: bool = False
     pooled: list | None = None
     stream: StreamGraph | None = None
+    tasks_per_thread: int = 0
 
     @property
     def pass_blocks(self) -> list:
@@ -150,7 +199,13 @@ class PassRunner:
             )
         else:
             blocks = self.pass_blocks if pooled and per_block is None else self.blocks
-            graph = tree_combine(kernel_tasks(kernel, blocks, args, per_block), self.split_every)
+            runs = self._runs(len(blocks)) if per_block is None else None
+            if runs is not None:
+                tasks = run_tasks(kernel, blocks, args, runs)
+                graph = combine_runs(tasks, runs, self.split_every)
+            else:
+                tasks = kernel_tasks(kernel, blocks, args, per_block)
+                graph = tree_combine(tasks, self.split_every)
         # partitions run in parallel: one BLAS thread per task, or the cores are oversubscribed
         # (distributed workers already start with one BLAS thread per process)
         with cluster_errors(label), fused(self.fuse):
@@ -167,6 +222,14 @@ class PassRunner:
                     (total,) = dask.compute(graph)
         self._record(label, started, counted)
         return total
+
+    def _runs(self, nblocks: int) -> list[list[int]] | None:
+        """Runs of consecutive blocks, one task each, on a local scheduler; None for one
+        task per block."""
+        if self.tasks_per_thread <= 0 or active_client() is not None:
+            return None
+        runs = pool_groups(nblocks, worker_threads(), self.tasks_per_thread)
+        return runs if len(runs) < nblocks else None
 
     def map(
         self,

@@ -19,6 +19,7 @@ import dask.dataframe as dd
 from dask.delayed import delayed
 
 from daskstats.design.build import BlockBuilder
+from daskstats.linalg.threads import one_blas_thread
 from daskstats.passes.errors import active_client
 from daskstats.passes.pool import pool_groups, pooled_graph, worker_threads
 from daskstats.passes.runner import Opaque
@@ -125,9 +126,13 @@ def build_source(
         groups = pool_groups(len(blocks), worker_threads(), blocks_per_thread)
         if len(groups) < len(blocks) and design_bytes() < pool_below_bytes * len(blocks):
             pooled, views = pooled_graph(blocks, groups)
-            held = dask.persist(*pooled, *views)
+            with one_blas_thread():
+                held = dask.persist(*pooled, *views)
             return BlockSource(list(held[len(pooled) :]), True, False, list(held[: len(pooled)]))
-        blocks = list(dask.persist(*blocks))
+        # blocks are built in parallel: BLAS threads would only oversubscribe the cores, and
+        # keep spinning on them into the first pass
+        with one_blas_thread():
+            blocks = list(dask.persist(*blocks))
     # one root task per partition (all partitions share one graph holding just those tasks)
     fusable = not persist and len(parts[0].__dask_graph__()) == len(parts)
     stream = None if persist else StreamGraph.of(blocks)

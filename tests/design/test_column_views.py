@@ -26,7 +26,7 @@ from daskstats.design.block import (
 from daskstats.design.layout import Layout
 from daskstats.design.matrices import layout_matrices
 from daskstats.kernels.gram import GramAccumulator
-from daskstats.kernels.linear import row_slices
+from daskstats.kernels.linear import ROWS_PER_SLICE, row_slices
 from daskstats.linalg.gram import full_matrix, full_rhs
 
 
@@ -89,10 +89,13 @@ def test_dense_helpers_equal_the_materialized_design():
     np.testing.assert_allclose(dense_tdot(X, True, r[:, 0]), D.T @ r[:, 0], rtol=1e-13)
 
 
+@pytest.mark.parametrize("chunk", [ROWS_PER_SLICE, 3 * ROWS_PER_SLICE + 5])
 @pytest.mark.parametrize("signed", [False, True])
-def test_gram_of_column_views_equals_the_gram_of_the_copied_design(signed):
+def test_gram_of_column_views_equals_the_gram_of_the_copied_design(signed, chunk):
+    """Rows added a slice at a time, or in chunks longer than the accumulator's buffer (it
+    sums their slices one by one)."""
     rng = np.random.default_rng(1)
-    n = 20_000  # several slices
+    n = 70_000  # several slices, and several chunks
     wide = np.asfortranarray(rng.normal(size=(n, 5)))
     X = wide[:, 1:]  # column-stored, a view of a larger array
     D = np.ascontiguousarray(np.column_stack([np.ones(n), X]))
@@ -105,7 +108,7 @@ def test_gram_of_column_views_equals_the_gram_of_the_copied_design(signed):
     sums = []
     for block in (views, copied):
         acc = GramAccumulator(layout, block, signed=signed)
-        for rows in row_slices(n):
+        for rows in row_slices(n, chunk):
             acc.add(rows, w[rows], z[rows])
         sums.append(acc.result())
     expected = D.T @ (D * w[:, None])

@@ -10,9 +10,12 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
 from dask.callbacks import Callback
 
 import daskstats as ds
+from daskstats.design.block import stored_summary
 
 READS = {"n": 0}
 LOCK = threading.Lock()
@@ -131,3 +134,58 @@ def test_streamed_parquet_fit_equals_the_persisted_one(tmp_path, kwargs):
     np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-9)
     assert ours.llf == pytest.approx(theirs.llf, rel=1e-12)
+
+
+class CountTasks(Callback):
+    """Counts the tasks each graph runs whose key starts with ``prefix``."""
+
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
+        self.keys: list = []
+
+    def _pretask(self, key, dsk, state):
+        name = key[0] if isinstance(key, tuple) else key
+        if str(name).startswith(self.prefix):
+            self.keys.append(key)
+
+
+def _fit_with_tasks(ddf, tasks_per_thread: int, partitions: int):
+    with (
+        dask.config.set(scheduler="threads", num_workers=2),
+        ds.thresholds.override(tasks_per_thread=tasks_per_thread, blocks_per_thread=0),
+    ):
+        model = ds.GLM.from_formula(
+            "y ~ x0 + x1 + x2", ddf, ds.families.Poisson(), freq_weights="w", persist=True
+        )
+        assert model.runner.tasks_per_thread == tasks_per_thread
+        with CountTasks("irls_pass") as counter:
+            res = model.fit()
+        summary = model.runner.run(stored_summary, name="lengths", counted=False)
+    per_pass = len(counter.keys) / [name for name, _ in res.pass_log].count("irls")
+    expected = partitions if tasks_per_thread == 0 else min(2 * tasks_per_thread, partitions)
+    assert per_pass == expected
+    assert summary.lengths == tuple(len(p) for p in ddf.partitions)
+    return res
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 19])
+def test_a_local_pass_runs_a_few_tasks_of_consecutive_blocks(partitions):
+    """On the threaded scheduler a pass over held blocks runs ``threads · tasks_per_thread``
+    tasks (each running its kernel on a run of consecutive blocks), and gives what one task
+    per block gives, to the last bit (the same summation tree over the blocks): the
+    per-block lengths keep the partitions' order, and the fit is statsmodels'."""
+    frame = pd.concat([_load(seed, 50 + 7 * seed) for seed in range(19)], ignore_index=True)
+    ddf = dd.from_pandas(frame, npartitions=partitions, sort=False)
+    reference = smf.glm(
+        "y ~ x0 + x1 + x2", frame, family=sm.families.Poisson(), freq_weights=frame["w"]
+    ).fit()
+    one_each = _fit_with_tasks(ddf, 0, partitions)
+    for tasks_per_thread in (1, 2):
+        res = _fit_with_tasks(ddf, tasks_per_thread, partitions)
+        np.testing.assert_array_equal(res.params, one_each.params)
+        np.testing.assert_array_equal(res.bse, one_each.bse)
+        assert res.llf == one_each.llf and res.deviance == one_each.deviance
+    np.testing.assert_allclose(res.params, reference.params, rtol=1e-9)
+    np.testing.assert_allclose(res.bse, reference.bse, rtol=1e-8)
+    assert res.llf == pytest.approx(reference.llf, rel=1e-12)
