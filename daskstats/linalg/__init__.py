@@ -9,7 +9,14 @@ from daskstats.linalg.blocked import (
     solve_normal_equations,
 )
 from daskstats.linalg.gram import GramSums, LevelSums, full_matrix, full_rhs
-from daskstats.linalg.spd import aliased_columns, inverse_spd, solve_dense, solve_spd, symmetrize
+from daskstats.linalg.spd import (
+    aliased_columns,
+    inverse_spd,
+    scaled_pinv,
+    solve_dense,
+    solve_spd,
+    symmetrize,
+)
 
 __all__ = [
     "BlockCovariance",
@@ -21,6 +28,7 @@ __all__ = [
     "full_rhs",
     "inverse_spd",
     "normalized_inverse",
+    "scaled_pinv",
     "solve_dense",
     "solve_normal_equations",
     "solve_spd",

@@ -12,6 +12,7 @@ __all__ = [
     "aliased_columns",
     "solve_spd",
     "inverse_spd",
+    "scaled_pinv",
     "solve_dense",
     "symmetrize",
     "RANK_TOL",
@@ -72,6 +73,21 @@ def solve_spd(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     with one_blas_thread(gram.shape[0] <= SMALL_SYSTEM):
         factor = linalg.cho_factor(scaled, lower=False, check_finite=True)
         return row_scale * linalg.cho_solve(factor, row_scale * rhs)
+
+
+def scaled_pinv(matrix: np.ndarray) -> np.ndarray:
+    """Pseudo-inverse of a symmetric matrix (an information matrix, possibly indefinite when
+    observed) computed on its diagonally scaled form ``D M D`` (``D = |diag M|^-1/2``).
+
+    The same inverse when ``M`` is invertible, without the rounding error of badly scaled
+    columns: ``pinv`` of ``M`` itself loses ``eps · cond(M)``, while only ``cond(D M D)``
+    is the problem's (an income column beside indicators: the hat diagonal of statsmodels'
+    cpunish Poisson fit went from 1e-8 to 2e-13 of statsmodels' ``pinv(√W X)``).
+    """
+    diag = np.abs(np.diag(matrix)).copy()
+    diag[diag == 0] = 1.0
+    d = 1.0 / np.sqrt(diag)
+    return d[:, None] * np.linalg.pinv(matrix * d[:, None] * d[None, :]) * d[None, :]
 
 
 def inverse_spd(gram: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from statsmodels.regression.linear_model import WLS as sm_WLS
 
 from daskstats.errors import DataError
 from daskstats.inference.hypotheses import StatsmodelsView
+from daskstats.linalg.spd import scaled_pinv
 from daskstats.results.influence import GLMInfluence
 from daskstats.results.twin import statsmodels_results
 
@@ -135,7 +136,7 @@ class GLMResultsAPI:
     # --- influence --------------------------------------------------------------------------
     def _bread(self, observed: bool) -> np.ndarray:
         parts = self.model.extended(self.params_array, None, observed)
-        return np.linalg.pinv(parts.information)
+        return scaled_pinv(parts.information)
 
     def get_influence(self, observed: bool = True) -> GLMInfluence:
         """statsmodels' influence and outlier measures (``GLMInfluence``): hat diagonal,

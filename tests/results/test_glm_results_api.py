@@ -344,6 +344,20 @@ def _influence_pair(case_id, layout):
 INFLUENCE_PAIRS = pairs() + ARRAY_PAIRS
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_influence_of_a_badly_scaled_design_at_a_high_leverage_row(layout):
+    """cpunish (statsmodels' data set): income (~1e4) beside indicators makes ``XᵀWX`` badly
+    scaled (condition number ~2e12, ~1e4 once scaled), and its first row has leverage 0.98,
+    where Cook's distance amplifies the hat diagonal's error by ``2h/(1 − h)`` ≈ 100: the
+    inverse information is taken on the scaled matrix, so both stay at statsmodels'
+    ``pinv(√W X)`` to rounding (they were 1e-8 and 1e-7 off with ``pinv(XᵀWX)``)."""
+    mine, ref = ds_fit("poisson-cpunish", layout).get_influence(), sm_fit("poisson-cpunish")
+    ref = ref.get_influence()
+    assert ref.hat_matrix_diag[0] > 0.98
+    assert_parity(mine.hat_matrix_diag, ref.hat_matrix_diag, rtol=1e-10, what="hat_matrix_diag")
+    assert_parity(mine.cooks_distance[0], ref.cooks_distance[0], rtol=1e-9, what="cooks_d")
+
+
 @pytest.mark.parametrize("case_id,layout", INFLUENCE_PAIRS)
 def test_influence_leverage_cooks_studentized(case_id, layout):
     """statsmodels' ``get_influence()``: ``hat_matrix_diag``, ``cooks_distance`` (distance and
