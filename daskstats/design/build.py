@@ -143,5 +143,7 @@ class BlockBuilder:
             ones=matrices.ones,
         )
         # checked before the fit, at no extra pass
-        summary = summarize(block, exposure=exposure, dropped=n_rows - len(kept))
+        summary = summarize(
+            block, exposure=exposure, dropped=n_rows - len(kept), x_range=matrices.x_range
+        )
         return dataclasses.replace(block, summary=summary)

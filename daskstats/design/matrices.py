@@ -41,6 +41,8 @@ class LayoutMatrices:
     ones : bool
         ``X`` holds every dense column but the first, an intercept (a column of ones) that is
         implied (only when built with ``views``).
+    x_range : tuple of ndarray or None
+        ``X``'s column minima and maxima, when they were read with its missing values.
     """
 
     y: np.ndarray | None
@@ -49,6 +51,7 @@ class LayoutMatrices:
     codes: tuple[np.ndarray, ...] = ()
     values: tuple[np.ndarray | None, ...] = ()
     ones: bool = False
+    x_range: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _array_matrices(
@@ -103,7 +106,9 @@ def layout_matrices(
     if views and with_response and not layout.coded:
         columns = column_matrices(spec, spec.x_info, frame, missing=missing)
         if columns is not None:
-            return LayoutMatrices(columns.y, columns.X, columns.kept, ones=columns.ones)
+            return LayoutMatrices(
+                columns.y, columns.X, columns.kept, ones=columns.ones, x_range=columns.x_range
+            )
     if not layout.coded:
         y, X, kept = build_matrices(spec, frame, missing=missing, with_response=with_response)
         return LayoutMatrices(y, X, kept)
@@ -131,9 +136,9 @@ def layout_matrices(
         # the frame itself when no row was dropped (pandas copies columns it re-indexes)
         source = frame if positions is None else local
         columns = column_matrices(spec, dense_info, source, missing=missing)
-    ones = False
+    ones, x_range = False, None
     if columns is not None:  # the dense columns as they are (no copy), the intercept implied
-        y, X, kept, ones = columns
+        y, X, kept, ones, x_range = columns
     elif dense_info is not None:
         y, X, kept = build_matrices(
             spec, local, missing=missing, with_response=with_response, x_info=dense_info
@@ -152,4 +157,4 @@ def layout_matrices(
             column = factor_values[code][rows]
             value = column if value is None else value * column
         values.append(None if value is None else np.ascontiguousarray(value, dtype=np.float64))
-    return LayoutMatrices(y, X, rows, tuple(codes), tuple(values), ones=ones)
+    return LayoutMatrices(y, X, rows, tuple(codes), tuple(values), ones=ones, x_range=x_range)
