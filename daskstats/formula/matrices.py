@@ -201,18 +201,19 @@ def column_extremes(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X.min(axis=0), X.max(axis=0)
 
 
-def rows_with_nan(X: np.ndarray) -> np.ndarray:
+def rows_with_nan(X: np.ndarray, low: np.ndarray | None = None) -> np.ndarray:
     """Rows of ``X`` (n, p) holding a NaN, as a boolean mask, without an ``(n, p)`` temporary.
 
-    A column's minimum is NaN when it holds one (one read of ``X``, along its columns when
-    it is stored by column, and the only one when there is no NaN). Otherwise a row's sum is
-    NaN when it holds one (or both infinities: those rows are checked one by one).
+    A column's minimum (``low`` when already read) is NaN when it holds one: one read of
+    ``X``, along its columns when it is stored by column, and the only one when there is no
+    NaN. Otherwise a row's sum is NaN when it holds one (or both infinities: those rows are
+    checked one by one).
     """
     if X.shape[1] == 0 or X.shape[0] == 0:
         return np.zeros(X.shape[0], dtype=bool)
     if X.shape[1] == 1:
         return np.isnan(X[:, 0])
-    if not np.isnan(X.min(axis=0)).any():
+    if not np.isnan(X.min(axis=0) if low is None else low).any():
         return np.zeros(X.shape[0], dtype=bool)
     with np.errstate(invalid="ignore"):  # inf - inf: checked below
         total = np.dot(X, np.ones(X.shape[1])) if X.flags.c_contiguous else X @ np.ones(X.shape[1])
@@ -297,9 +298,7 @@ def column_matrices(
     if X is None or y is None:
         return None
     x_range = column_extremes(X) if X.size else None
-    # a column holds a NaN exactly when its minimum is NaN
-    clean = x_range is not None and not np.isnan(x_range[0]).any()
-    bad = (np.zeros(len(X), dtype=bool) if clean else rows_with_nan(X)) | rows_with_nan(y)
+    bad = rows_with_nan(X, None if x_range is None else x_range[0]) | rows_with_nan(y)
     kept = rows_to_keep(bad, missing)
     if kept is None:
         kept = np.arange(len(frame))

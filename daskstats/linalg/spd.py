@@ -23,8 +23,9 @@ __all__ = [
 RANK_TOL = 1e-11
 
 
-def _scaled(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    diag = np.diag(gram).copy()
+def _scaled(gram: np.ndarray, magnitude: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``D M D`` and ``D = diag^-1/2`` (of ``|diag|`` with ``magnitude``; 1 where not positive)."""
+    diag = np.abs(np.diag(gram)) if magnitude else np.diag(gram).copy()
     diag[diag <= 0] = 1.0
     d = 1.0 / np.sqrt(diag)
     return gram * d[:, None] * d[None, :], d
@@ -84,10 +85,8 @@ def scaled_pinv(matrix: np.ndarray) -> np.ndarray:
     is the problem's (an income column beside indicators: the hat diagonal of statsmodels'
     cpunish Poisson fit went from 1e-8 to 2e-13 of statsmodels' ``pinv(√W X)``).
     """
-    diag = np.abs(np.diag(matrix)).copy()
-    diag[diag == 0] = 1.0
-    d = 1.0 / np.sqrt(diag)
-    return d[:, None] * np.linalg.pinv(matrix * d[:, None] * d[None, :]) * d[None, :]
+    scaled, d = _scaled(matrix, magnitude=True)
+    return d[:, None] * np.linalg.pinv(scaled) * d[None, :]
 
 
 def inverse_spd(gram: np.ndarray) -> np.ndarray:
